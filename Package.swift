@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "lannamed",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lannamed", targets: ["lannamed"]),
+        .library(name: "DNSWire", targets: ["DNSWire"]),
+        .library(name: "LANZone", targets: ["LANZone"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "DNSWire"),
+        .target(
+            name: "LANZone",
+            dependencies: [
+                "DNSWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(name: "Forwarder", dependencies: ["DNSWire"]),
+        .systemLibrary(
+            name: "CPcap",
+            path: "Sources/CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .target(name: "DHCPWatch", dependencies: ["DNSWire", "CPcap"]),
+        .executableTarget(
+            name: "lannamed",
+            dependencies: [
+                "DNSWire", "LANZone", "Forwarder", "DHCPWatch",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
+        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone"]),
+    ]
+)

@@ -1,0 +1,78 @@
+/// Builds a DNS message, compressing names against the ones already written (RFC 1035 sec. 4.1.4).
+public struct DNSWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+    /// Lower-cased wire suffix -> offset of its first occurrence (only offsets < 0x4000 qualify).
+    private var suffixes: [ArraySlice<UInt8>: Int] = [:]
+    public var compressionEnabled: Bool
+
+    public init(capacity: Int = 512, compression: Bool = true) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        compressionEnabled = compression
+    }
+
+    public var count: Int { bytes.count }
+
+    public mutating func write(_ value: UInt8) { bytes.append(value) }
+
+    public mutating func write(_ value: UInt16) {
+        bytes.append(UInt8(value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    public mutating func write(_ value: UInt32) {
+        bytes.append(UInt8(value >> 24))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    public mutating func write<C: Collection>(bytes more: C) where C.Element == UInt8 {
+        bytes.append(contentsOf: more)
+    }
+
+    /// Overwrites a 16-bit field written earlier (used for RDLENGTH and section counts).
+    public mutating func patch(_ value: UInt16, at position: Int) {
+        bytes[position] = UInt8(value >> 8)
+        bytes[position + 1] = UInt8(truncatingIfNeeded: value)
+    }
+
+    /// Drops everything written after `length` (used when an answer must be truncated).
+    public mutating func truncate(to length: Int) {
+        guard length < bytes.count else { return }
+        bytes.removeSubrange(length...)
+        suffixes = suffixes.filter { $0.value < length }
+    }
+
+    /// Writes a name, compressed if `compress` and compression is enabled.
+    public mutating func write(name: DomainName, compress: Bool = true) {
+        let wire = name.wire
+        guard compress && compressionEnabled else {
+            bytes.append(contentsOf: wire)
+            return
+        }
+        let lower = name.lowercasedWire
+        var index = 0
+        while wire[index] != 0 {
+            let suffix = lower[index...]
+            if let target = suffixes[suffix] {
+                write(UInt16(0xC000) | UInt16(target))
+                return
+            }
+            if bytes.count < 0x4000 {
+                suffixes[suffix] = bytes.count
+            }
+            let length = Int(wire[index])
+            bytes.append(contentsOf: wire[index...(index + length)])
+            index += length + 1
+        }
+        bytes.append(0)
+    }
+
+    /// Writes a <character-string> (at most 255 bytes; longer input is cut).
+    public mutating func write(characterString value: [UInt8]) {
+        let count = min(value.count, 255)
+        bytes.append(UInt8(count))
+        bytes.append(contentsOf: value[0..<count])
+    }
+}

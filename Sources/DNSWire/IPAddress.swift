@@ -1,0 +1,179 @@
+/// An IPv4 address as four bytes in network order.
+public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { bytes = [a, b, c, d] }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 4 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Dotted quad, exactly four decimal parts 0...255, no leading zeros beyond one digit
+    /// (so `010.1.1.1`, which some tools read as octal, is refused).
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var out: [UInt8] = []
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  !(part.count > 1 && part.first == "0"), let value = UInt8(part) else { return nil }
+            out.append(value)
+        }
+        bytes = out
+    }
+
+    public var uint32: UInt32 { bytes.reduce(0) { $0 << 8 | UInt32($1) } }
+    public var description: String { bytes.map(String.init).joined(separator: ".") }
+    public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.uint32 < b.uint32 }
+
+    /// `d.c.b.a.in-addr.arpa.`
+    public var reverseName: DomainName {
+        // Four decimal labels plus two fixed ones always fit.
+        try! DomainName(labels: bytes.reversed().map { Array(String($0).utf8) } + [Array("in-addr".utf8), Array("arpa".utf8)])
+    }
+}
+
+/// An IPv6 address as sixteen bytes in network order.
+public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// RFC 4291 sec. 2.2 text forms: full, `::`-compressed, and with a trailing dotted quad.
+    public init?(_ text: some StringProtocol) {
+        var text = String(text)
+        if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }  // zone id
+        guard !text.isEmpty, text.count <= 45 else { return nil }
+        var tail: [UInt8] = []
+        if text.contains(".") {
+            guard let colon = text.lastIndex(of: ":"), let v4 = IPv4Address(text[text.index(after: colon)...]) else {
+                return nil
+            }
+            tail = v4.bytes
+            let prefix = text[...colon]
+            text = prefix.hasSuffix("::") ? String(prefix) : String(prefix.dropLast())
+        }
+        var halves: [String] = []
+        let chars = Array(text)
+        if let at = (0..<max(chars.count - 1, 0)).first(where: { chars[$0] == ":" && chars[$0 + 1] == ":" }) {
+            let rest = String(chars[(at + 2)...])
+            guard !rest.contains("::") else { return nil }
+            halves = [String(chars[..<at]), rest]
+        } else {
+            halves = [text]
+        }
+        func groups(_ part: String) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var out: [UInt16] = []
+            for group in part.split(separator: ":", omittingEmptySubsequences: false) {
+                guard (1...4).contains(group.count), let value = UInt16(group, radix: 16) else { return nil }
+                out.append(value)
+            }
+            return out
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        let tailGroups = tail.isEmpty ? 0 : 2
+        var all: [UInt16]
+        if halves.count == 2 {
+            guard let rest = groups(halves[1]) else { return nil }
+            let missing = 8 - tailGroups - head.count - rest.count
+            guard missing >= 1 else { return nil }
+            all = head + Array(repeating: 0, count: missing) + rest
+        } else {
+            all = head
+            guard all.count + tailGroups == 8 else { return nil }
+        }
+        var out: [UInt8] = []
+        for group in all { out.append(UInt8(group >> 8)); out.append(UInt8(group & 0xFF)) }
+        out.append(contentsOf: tail)
+        guard out.count == 16 else { return nil }
+        bytes = out
+    }
+
+    /// RFC 5952 text: lower case, longest run of two or more zero groups as `::`.
+    public var description: String {
+        let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for i in 0...8 {
+            if i < 8 && groups[i] == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
+                runStart = -1
+            }
+        }
+        if bestLength < 2 { bestStart = -1 }
+        var parts: [String] = []
+        var i = 0
+        var text = ""
+        while i < 8 {
+            if i == bestStart {
+                text += (parts.isEmpty ? "" : parts.joined(separator: ":")) + "::"
+                parts = []
+                i += bestLength
+                continue
+            }
+            parts.append(String(groups[i], radix: 16))
+            i += 1
+        }
+        if bestStart >= 0 { return text + parts.joined(separator: ":") }
+        return parts.joined(separator: ":")
+    }
+
+    public static func < (a: IPv6Address, b: IPv6Address) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+
+    /// The 32-nibble `ip6.arpa.` name.
+    public var reverseName: DomainName {
+        let hex = Array("0123456789abcdef".utf8)
+        var labels: [[UInt8]] = []
+        for byte in bytes.reversed() {
+            labels.append([hex[Int(byte & 0x0F)]])
+            labels.append([hex[Int(byte >> 4)]])
+        }
+        return try! DomainName(labels: labels + [Array("ip6".utf8), Array("arpa".utf8)])
+    }
+}
+
+/// Either family, for hosts with addresses of both.
+public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    public init?(_ text: some StringProtocol) {
+        if let v4 = IPv4Address(text) { self = .v4(v4) } else if let v6 = IPv6Address(text) { self = .v6(v6) } else { return nil }
+    }
+
+    public var description: String {
+        switch self {
+        case .v4(let a): a.description
+        case .v6(let a): a.description
+        }
+    }
+
+    public var reverseName: DomainName {
+        switch self {
+        case .v4(let a): a.reverseName
+        case .v6(let a): a.reverseName
+        }
+    }
+
+    public var bytes: [UInt8] {
+        switch self {
+        case .v4(let a): a.bytes
+        case .v6(let a): a.bytes
+        }
+    }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        switch (a, b) {
+        case (.v4(let x), .v4(let y)): x < y
+        case (.v6(let x), .v6(let y)): x < y
+        case (.v4, .v6): true
+        case (.v6, .v4): false
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/// Upstream forwarding (filled by the forwarder work).
+public enum ForwarderModule {}

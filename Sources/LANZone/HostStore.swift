@@ -1,0 +1,240 @@
+import DNSWire
+import Foundation
+import GRDB
+
+/// The zone's durable truth: hosts and their addresses in SQLite (WAL), one transaction per
+/// change. Every change bumps `generation` (so other processes notice it) and the SOA serial.
+///
+/// The daemon and the command line open the same file: `lannamed hosts add` while the daemon runs
+/// writes here, and the daemon sees the new generation on its next poll.
+public final class HostStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws(ZoneError) {
+        self.path = path
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.foreignKeysEnabled = true
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch let error as ZoneError {
+            throw error
+        } catch {
+            throw ZoneError.store("cannot open \(path): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        if let error = error as? CocoaError, let path = error.filePath { return "\(error.localizedDescription) (\(path))" }
+        return "\(error)"
+    }
+
+    /// Runs `body` in one write transaction and maps errors to `ZoneError`.
+    func write<T>(_ body: (Database) throws -> T) throws(ZoneError) -> T {
+        do {
+            return try pool.write { db in try body(db) }
+        } catch let error as ZoneError {
+            throw error
+        } catch {
+            throw ZoneError.store(Self.describe(error))
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(ZoneError) -> T {
+        do {
+            return try pool.read { db in try body(db) }
+        } catch let error as ZoneError {
+            throw error
+        } catch {
+            throw ZoneError.store(Self.describe(error))
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The change counter and SOA serial, cheap enough to poll several times a second.
+    public func state() throws(ZoneError) -> ZoneState {
+        try read { db in try Self.state(db) }
+    }
+
+    static func state(_ db: Database) throws -> ZoneState {
+        let row = try Row.fetchOne(db, sql: "SELECT serial, generation FROM zone_state WHERE id = 1")!
+        return ZoneState(serial: UInt32(truncatingIfNeeded: row["serial"] as Int64), generation: row["generation"])
+    }
+
+    /// Every host with its addresses, ordered by name, and the state they belong to (read in one
+    /// transaction, so the two agree).
+    public func snapshot() throws(ZoneError) -> (hosts: [HostRecord], state: ZoneState) {
+        try read { db in (try Self.hosts(db), try Self.state(db)) }
+    }
+
+    public func hosts() throws(ZoneError) -> [HostRecord] {
+        try read { db in try Self.hosts(db) }
+    }
+
+    public func host(named name: String) throws(ZoneError) -> HostRecord? {
+        try read { db in try Self.hosts(db, where: "WHERE h.name = ?", [name]).first }
+    }
+
+    static func hosts(_ db: Database, where clause: String = "", _ arguments: StatementArguments = []) throws -> [HostRecord] {
+        let sql = """
+            SELECT h.name, h.source, h.mac, h.first_seen, h.last_seen, h.lease_end, h.state, h.ptr,
+                   group_concat(a.address, ' ') AS addresses
+            FROM host h LEFT JOIN host_address a ON a.host_id = h.id
+            \(clause)
+            GROUP BY h.id ORDER BY h.name COLLATE NOCASE
+            """
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let text: String = row["addresses"] ?? ""
+            let addresses = text.split(separator: " ").compactMap { IPAddress($0) }.sorted()
+            return HostRecord(
+                name: row["name"], addresses: addresses,
+                source: HostSource(rawValue: row["source"]) ?? .static,
+                mac: row["mac"], firstSeen: row["first_seen"], lastSeen: row["last_seen"],
+                leaseEnd: row["lease_end"], state: row["state"], publishesPTR: row["ptr"])
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Creates or replaces the host `record.name`: its addresses become exactly `record.addresses`.
+    /// Returns false (and changes nothing, serial included) when the host already is so.
+    @discardableResult
+    public func upsert(_ record: HostRecord, now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Bool {
+        guard !record.addresses.isEmpty else { throw ZoneError.noAddresses(record.name) }
+        return try write { db in
+            let changed = try Self.upsert(db, record, now: now)
+            if changed { try Self.bump(db, now: now) }
+            return changed
+        }
+    }
+
+    /// Removes a host by name (case-insensitively). Returns false when there was none.
+    @discardableResult
+    public func remove(named name: String, now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM host WHERE name = ?", arguments: [name])
+            guard db.changesCount > 0 else { return false }
+            try Self.bump(db, now: now)
+            return true
+        }
+    }
+
+    /// Applies many upserts in one transaction (a hosts-file import): all or nothing.
+    /// Returns how many hosts were created or changed.
+    @discardableResult
+    public func upsert(all records: [HostRecord], now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Int {
+        for record in records where record.addresses.isEmpty { throw ZoneError.noAddresses(record.name) }
+        return try write { db in
+            var changed = 0
+            for record in records where try Self.upsert(db, record, now: now) { changed += 1 }
+            if changed > 0 { try Self.bump(db, now: now) }
+            return changed
+        }
+    }
+
+    /// Makes the hosts of `source` exactly `records` (used for the config file's hosts at start).
+    /// A name held by a host of another source is left to that host.
+    @discardableResult
+    public func replace(source: HostSource, with records: [HostRecord], now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Int {
+        try write { db in
+            var changed = 0
+            let wanted = Set(records.map { $0.name.lowercased() })
+            for existing in try Self.hosts(db, where: "WHERE h.source = ?", [source.rawValue])
+            where !wanted.contains(existing.name.lowercased()) {
+                try db.execute(sql: "DELETE FROM host WHERE name = ?", arguments: [existing.name])
+                changed += 1
+            }
+            for record in records where try Self.upsert(db, record, now: now) { changed += 1 }
+            if changed > 0 { try Self.bump(db, now: now) }
+            return changed
+        }
+    }
+
+    static func upsert(_ db: Database, _ record: HostRecord, now: Double) throws -> Bool {
+        let addresses = Array(Set(record.addresses)).sorted()
+        if let existing = try hosts(db, where: "WHERE h.name = ?", [record.name]).first {
+            if existing.addresses == addresses && existing.source == record.source && existing.name == record.name
+                && existing.mac == record.mac && existing.leaseEnd == record.leaseEnd && existing.state == record.state
+                && existing.publishesPTR == record.publishesPTR {
+                return false
+            }
+            try db.execute(sql: """
+                UPDATE host SET name = ?, source = ?, mac = ?, last_seen = ?, lease_end = ?, state = ?, ptr = ?
+                WHERE name = ?
+                """, arguments: [record.name, record.source.rawValue, record.mac, max(record.lastSeen, now),
+                                 record.leaseEnd, record.state, record.publishesPTR, record.name])
+        } else {
+            try db.execute(sql: """
+                INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.name, record.source.rawValue, record.mac,
+                                 record.firstSeen > 0 ? record.firstSeen : now, max(record.lastSeen, now),
+                                 record.leaseEnd, record.state, record.publishesPTR])
+        }
+        let id = try Int64.fetchOne(db, sql: "SELECT id FROM host WHERE name = ?", arguments: [record.name])!
+        try db.execute(sql: "DELETE FROM host_address WHERE host_id = ?", arguments: [id])
+        for address in addresses {
+            try db.execute(sql: "INSERT INTO host_address (host_id, address) VALUES (?, ?)",
+                           arguments: [id, address.description])
+        }
+        return true
+    }
+
+    /// Advances the generation and the SOA serial (RFC 1982) inside the current transaction.
+    static func bump(_ db: Database, now: Double) throws {
+        let current = try state(db)
+        let serial = SerialNumber.next(after: current.serial, now: UInt32(clamping: Int64(now)))
+        try db.execute(sql: "UPDATE zone_state SET serial = ?, generation = generation + 1 WHERE id = 1",
+                       arguments: [Int64(serial)])
+    }
+
+    // MARK: - Schema
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: hosts, addresses, zone state") { db in
+            try db.execute(sql: """
+                CREATE TABLE zone_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    serial INTEGER NOT NULL,
+                    generation INTEGER NOT NULL
+                );
+                CREATE TABLE host (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    source TEXT NOT NULL,
+                    mac TEXT,
+                    first_seen DOUBLE NOT NULL,
+                    last_seen DOUBLE NOT NULL,
+                    lease_end DOUBLE,
+                    state TEXT,
+                    ptr BOOLEAN NOT NULL DEFAULT 1
+                );
+                CREATE INDEX host_mac ON host(mac);
+                CREATE TABLE host_address (
+                    host_id INTEGER NOT NULL REFERENCES host(id) ON DELETE CASCADE,
+                    address TEXT NOT NULL,
+                    PRIMARY KEY (host_id, address)
+                );
+                CREATE INDEX host_address_address ON host_address(address);
+                """)
+            let now = UInt32(clamping: Int64(Date().timeIntervalSince1970))
+            try db.execute(sql: "INSERT INTO zone_state (id, serial, generation) VALUES (1, ?, 1)", arguments: [Int64(now)])
+        }
+        return migrator
+    }
+}
+
+/// The store's change counter and the zone's SOA serial.
+public struct ZoneState: Sendable, Hashable {
+    public var serial: UInt32
+    public var generation: Int64
+}

@@ -1,0 +1,254 @@
+import DNSWire
+
+/// An immutable picture of every local zone, built from the store after each change and swapped
+/// in whole: queries read it without locks and never touch SQLite.
+///
+/// It holds the LAN zone (hosts, apex SOA and NS, the server's own name), the reverse zones
+/// (RFC 6303 ones and the /24 or /64 of any other host address) with PTRs derived from the hosts'
+/// addresses, and the special-use zones of RFC 6761.
+public final class ZoneSnapshot: Sendable {
+    public let config: ZoneConfig
+    public let serial: UInt32
+    public let generation: Int64
+    public let hostCount: Int
+    /// Hosts whose stored name could not be read (reported once at build time).
+    public let skipped: [String]
+
+    let zones: [DomainName: LocalZone]
+    let zoneDepths: [Int]
+    let nodes: [DomainName: Node]
+    let nonTerminals: Set<DomainName>
+
+    struct Node: Sendable {
+        var a: [IPv4Address] = []
+        var aaaa: [IPv6Address] = []
+        var ptr: [DomainName] = []
+    }
+
+    enum Kind: Sendable { case lan, reverse, localhost, empty }
+
+    struct LocalZone: Sendable {
+        let apex: DomainName
+        let kind: Kind
+        let soa: ResourceRecord
+        let ns: [ResourceRecord]
+    }
+
+    public init(config: ZoneConfig, hosts: [HostRecord], state: ZoneState) {
+        self.config = config
+        serial = state.serial
+        generation = state.generation
+        hostCount = hosts.count
+
+        var zones: [DomainName: LocalZone] = [:]
+        func addZone(_ apex: DomainName, _ kind: Kind) {
+            guard zones[apex] == nil else { return }
+            let soa = SOA(mname: config.serverName, rname: config.responsibleName, serial: state.serial,
+                          refresh: config.refresh, retry: config.retry, expire: config.expire,
+                          minimum: config.negativeTTL)
+            let nsTarget = kind == .localhost ? apex : config.serverName
+            zones[apex] = LocalZone(
+                apex: apex, kind: kind,
+                soa: ResourceRecord(name: apex, ttl: config.hostTTL, data: .soa(soa)),
+                ns: [ResourceRecord(name: apex, ttl: config.hostTTL, data: .ns(nsTarget))])
+        }
+        addZone(config.origin, .lan)
+        addZone(SpecialZones.localhost, .localhost)
+        for apex in SpecialZones.reverse { addZone(apex, .reverse) }
+        for apex in SpecialZones.emptyForward where !config.origin.isSubdomain(of: apex) { addZone(apex, .empty) }
+
+        var nodes: [DomainName: Node] = [:]
+        var nonTerminals = Set<DomainName>()
+        var skipped: [String] = []
+        // PTR targets: per address, the owner chosen by the rule in `ptrOrder`.
+        var ptrCandidates: [IPAddress: [(HostRecord, DomainName)]] = [:]
+
+        func markAncestors(of name: DomainName, below apex: DomainName) {
+            var current = name.parent
+            while current.labelCount > apex.labelCount {
+                if !nonTerminals.insert(current).inserted { break }
+                current = current.parent
+            }
+        }
+
+        var lanHosts = hosts
+        if !hosts.contains(where: { (try? $0.ownerName(in: config.origin)) == config.serverName }),
+           !config.serverAddresses.isEmpty, config.serverName.isSubdomain(of: config.origin),
+           let relative = config.serverName.labels(relativeTo: config.origin) {
+            lanHosts.append(HostRecord(name: relative.map(DomainName.escape).joined(separator: "."),
+                                       addresses: config.serverAddresses, source: .config, publishesPTR: false))
+        }
+        for host in lanHosts {
+            guard let owner = try? host.ownerName(in: config.origin) else {
+                skipped.append(host.name)
+                continue
+            }
+            var node = nodes[owner] ?? Node()
+            for address in host.addresses {
+                switch address {
+                case .v4(let v4): if !node.a.contains(v4) { node.a.append(v4) }
+                case .v6(let v6): if !node.aaaa.contains(v6) { node.aaaa.append(v6) }
+                }
+                if host.publishesPTR { ptrCandidates[address, default: []].append((host, owner)) }
+            }
+            nodes[owner] = node
+            markAncestors(of: owner, below: config.origin)
+        }
+
+        let depths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
+        for (address, candidates) in ptrCandidates {
+            let best = candidates.min { Self.ptrOrder($0.0, $1.0) }!
+            let reverse = address.reverseName
+            let apex = Self.enclosingZone(of: reverse, in: zones, depths: depths)?.apex ?? {
+                let derived = SpecialZones.derivedReverseZone(for: address)
+                addZone(derived, .reverse)
+                return derived
+            }()
+            nodes[reverse, default: Node()].ptr = [best.1]
+            markAncestors(of: reverse, below: apex)
+        }
+        // Loopback PTRs (RFC 6761 sec. 6.3) unless a host claims those addresses.
+        for loopback in [IPAddress("127.0.0.1")!, IPAddress("::1")!] where nodes[loopback.reverseName] == nil {
+            nodes[loopback.reverseName] = Node(ptr: [SpecialZones.localhost])
+        }
+
+        self.zones = zones
+        self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
+        self.nodes = nodes
+        self.nonTerminals = nonTerminals
+        self.skipped = skipped
+    }
+
+    /// Which host an address's PTR names: administrators' names first, then the host seen first,
+    /// then by name, so the choice is stable across rebuilds.
+    static func ptrOrder(_ a: HostRecord, _ b: HostRecord) -> Bool {
+        if a.source.isAdministrative != b.source.isAdministrative { return a.source.isAdministrative }
+        if a.firstSeen != b.firstSeen { return a.firstSeen < b.firstSeen }
+        return a.name.lowercased() < b.name.lowercased()
+    }
+
+    static func enclosingZone(of name: DomainName, in zones: [DomainName: LocalZone], depths: [Int]) -> LocalZone? {
+        let count = name.labelCount
+        var current = name
+        var currentCount = count
+        for depth in depths where depth <= count {
+            while currentCount > depth {
+                current = current.parent
+                currentCount -= 1
+            }
+            if let zone = zones[current] { return zone }
+        }
+        return nil
+    }
+
+    /// The zone apexes this snapshot answers for (the LAN zone, reverse and special zones).
+    public var zoneApexes: [DomainName] { zones.keys.sorted() }
+
+    // MARK: - Answering
+
+    /// Answers one question as an authoritative server would (NSD and Knot semantics).
+    public func answer(_ question: Question) -> ZoneAnswer {
+        let qname = question.name
+        guard let zone = Self.enclosingZone(of: qname, in: zones, depths: zoneDepths) else {
+            return singleLabel(question)
+        }
+        switch zone.kind {
+        case .localhost:
+            return localhost(question, zone: zone)
+        case .lan, .reverse, .empty:
+            return lookup(question, owner: qname, name: qname, zone: zone)
+        }
+    }
+
+    /// `printer.` is answered as `printer.<zone>.`, as dnsmasq does, for clients without a search
+    /// domain. An unknown single label is NXDOMAIN here, never sent upstream.
+    func singleLabel(_ question: Question) -> ZoneAnswer {
+        guard question.name.labelCount == 1, let inZone = try? question.name.appending(config.origin),
+              let zone = zones[config.origin] else {
+            return .notAuthoritative
+        }
+        switch lookup(question, owner: question.name, name: inZone, zone: zone) {
+        case .nxDomain: return .nxDomain(soa: nil)
+        case let other: return other
+        }
+    }
+
+    func localhost(_ question: Question, zone: LocalZone) -> ZoneAnswer {
+        let ttl = config.hostTTL
+        let isApex = question.name == zone.apex
+        switch question.type {
+        case .a, .any:
+            return .answer([ResourceRecord(name: question.name, ttl: ttl, data: .a(IPv4Address(127, 0, 0, 1)))], additional: [])
+        case .aaaa:
+            return .answer([ResourceRecord(name: question.name, ttl: ttl, data: .aaaa(IPv6Address("::1")!))], additional: [])
+        case .soa where isApex:
+            return .answer([zone.soa], additional: [])
+        case .ns where isApex:
+            return .answer(zone.ns, additional: [])
+        default:
+            return .noData(soa: negativeSOA(zone))
+        }
+    }
+
+    func negativeSOA(_ zone: LocalZone) -> ResourceRecord {
+        var soa = zone.soa
+        soa.ttl = min(soa.ttl, config.negativeTTL)
+        return soa
+    }
+
+    func lookup(_ question: Question, owner: DomainName, name: DomainName, zone: LocalZone) -> ZoneAnswer {
+        let ttl = config.hostTTL
+        let isApex = name == zone.apex
+        let node = nodes[name]
+        if isApex {
+            switch question.type {
+            case .soa:
+                return .answer([rename(zone.soa, owner)], additional: [])
+            case .ns:
+                return .answer(zone.ns.map { rename($0, owner) }, additional: glue(for: zone))
+            case .any where node == nil:
+                return .answer([rename(zone.soa, owner)], additional: [])
+            default:
+                break
+            }
+        }
+        guard let node else {
+            if isApex || nonTerminals.contains(name) { return .noData(soa: negativeSOA(zone)) }
+            return .nxDomain(soa: negativeSOA(zone))
+        }
+        var records: [ResourceRecord] = []
+        func addA() { records += node.a.map { ResourceRecord(name: owner, ttl: ttl, data: .a($0)) } }
+        func addAAAA() { records += node.aaaa.map { ResourceRecord(name: owner, ttl: ttl, data: .aaaa($0)) } }
+        func addPTR() { records += node.ptr.map { ResourceRecord(name: owner, ttl: ttl, data: .ptr($0)) } }
+        switch question.type {
+        case .a: addA()
+        case .aaaa: addAAAA()
+        case .ptr: addPTR()
+        case .any:
+            // RFC 8482: one RRset is enough.
+            addA()
+            if records.isEmpty { addAAAA() }
+            if records.isEmpty { addPTR() }
+        default: break
+        }
+        if records.isEmpty { return .noData(soa: negativeSOA(zone)) }
+        return .answer(records, additional: [])
+    }
+
+    func rename(_ record: ResourceRecord, _ owner: DomainName) -> ResourceRecord {
+        var copy = record
+        copy.name = owner
+        return copy
+    }
+
+    /// Addresses of the zone's name servers when they are inside the zone.
+    func glue(for zone: LocalZone) -> [ResourceRecord] {
+        var out: [ResourceRecord] = []
+        for ns in zone.ns {
+            guard case .ns(let target) = ns.data, let node = nodes[target] else { continue }
+            out += node.a.map { ResourceRecord(name: target, ttl: config.hostTTL, data: .a($0)) }
+            out += node.aaaa.map { ResourceRecord(name: target, ttl: config.hostTTL, data: .aaaa($0)) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Work with the config file.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a config file; print what it sets, or the line that is wrong and why.")
+        @Option(help: "Config file (default /etc/lannamed/lannamed.toml).")
+        var config: String = Settings.defaultConfigPath
+
+        func run() async throws {
+            var settings = Settings()
+            do {
+                try ConfigFile(path: config).apply(to: &settings)
+            } catch {
+                throw fail(error.description)
+            }
+            printOut("\(config): OK")
+            printOut("  zone \(settings.zone.name) (ttl \(settings.zone.ttl), \(settings.zone.hosts.count) hosts in the file)")
+            printOut("  listen \(settings.server.listen.map(\.description).joined(separator: " "))")
+            printOut("  database \(settings.store.database)")
+            if !settings.forwarding.upstreams.isEmpty {
+                printOut("  upstreams \(settings.forwarding.upstreams.map(\.description).joined(separator: " "))")
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import DNSWire
+import Foundation
+import LANZone
+
+struct HostsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hosts",
+        abstract: "List, add, remove and import the zone's hosts (a running daemon sees changes within a second).",
+        subcommands: [List.self, Add.self, Remove.self, Import.self]
+    )
+
+    static func open(_ options: StoreOptions) throws -> (HostStore, Settings) {
+        let settings: Settings
+        do { settings = try options.settings() } catch { throw fail(error.description) }
+        do {
+            return (try HostStore(path: settings.store.database), settings)
+        } catch {
+            throw fail(error.description)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every host.")
+        @OptionGroup var options: StoreOptions
+        @Flag(help: "Print a JSON array (name, fqdn, addresses, source, mac, expires, ...).")
+        var json = false
+
+        func run() async throws {
+            let (store, settings) = try HostsCommand.open(options)
+            let hosts: [HostRecord]
+            do { hosts = try store.hosts() } catch { throw fail(error.description) }
+            if json {
+                printOut(HostListing.json(hosts, origin: settings.zone.name))
+            } else {
+                printOut(HostListing.table(hosts, origin: settings.zone.name))
+            }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a static host, or set the addresses of an existing one.",
+            discussion: "NAME is relative to the zone (printer) or ends in the zone's name (printer.lan).")
+        @Argument(help: "The host's name.") var name: String
+        @Argument(help: "One or more IPv4 or IPv6 addresses.") var addresses: [String]
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let (store, settings) = try HostsCommand.open(options)
+            do {
+                let relative = try StaticName.relative(name, in: settings.zone.name)
+                var parsed: [IPAddress] = []
+                for text in addresses {
+                    guard let address = IPAddress(text) else { throw ZoneError.invalidAddress(text) }
+                    parsed.append(address)
+                }
+                guard !parsed.isEmpty else { throw ZoneError.noAddresses(name) }
+                let existed = try store.host(named: relative) != nil
+                let changed = try store.upsert(HostRecord(name: relative, addresses: parsed, source: .static))
+                let fqdn = (try? DomainName(parsing: relative, origin: settings.zone.name))?.description ?? relative
+                let verb = !changed ? "unchanged" : existed ? "updated" : "added"
+                printOut("\(verb) \(fqdn) \(parsed.map(\.description).joined(separator: " "))")
+            } catch let error as ZoneError {
+                throw fail(error.description)
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a host by name.")
+        @Argument(help: "The host's name.") var name: String
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let (store, settings) = try HostsCommand.open(options)
+            do {
+                let relative = try StaticName.relative(name, in: settings.zone.name)
+                guard try store.remove(named: relative) else { throw ZoneError.notFound(name) }
+                printOut("removed \(relative)")
+            } catch let error as ZoneError {
+                throw fail(error.description)
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a hosts file (ADDRESS NAME [ALIAS...] per line) in one transaction.",
+            discussion: "The first name of a line gets the PTR record; aliases get only addresses. Loopback and multicast lines and names outside the zone are skipped and listed.")
+        @Argument(help: "The hosts file ('-' for standard input).") var file: String
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let (store, settings) = try HostsCommand.open(options)
+            let data: Data?
+            if file == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                data = FileManager.default.contents(atPath: file)
+            }
+            guard let data, let text = String(data: data, encoding: .utf8) else {
+                throw fail("cannot read \(file) as UTF-8 text")
+            }
+            do {
+                let entries = try HostsFile.parse(text)
+                let (hosts, skipped) = HostsFile.hosts(from: entries, origin: settings.zone.name)
+                let changed = try store.upsert(all: hosts)
+                for line in skipped { printOut("skipped \(line)") }
+                printOut("imported \(hosts.count) names (\(changed) new or changed) from \(file)")
+            } catch let error as ZoneError {
+                throw fail("\(file): \(error.description)")
+            }
+        }
+    }
+}
+
+/// How `hosts list` shows hosts.
+enum HostListing {
+    static func fqdn(_ host: HostRecord, _ origin: DomainName) -> String {
+        (try? host.ownerName(in: origin))?.description ?? host.name
+    }
+
+    static func iso(_ time: Double?) -> String? {
+        guard let time else { return nil }
+        return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: time))
+    }
+
+    static func json(_ hosts: [HostRecord], origin: DomainName) -> String {
+        let objects: [[String: Any]] = hosts.map { host in
+            [
+                "name": host.name,
+                "fqdn": fqdn(host, origin),
+                "addresses": host.addresses.map(\.description),
+                "source": host.source.rawValue,
+                "mac": host.mac as Any? ?? NSNull(),
+                "expires": iso(host.leaseEnd) as Any? ?? NSNull(),
+                "first_seen": iso(host.firstSeen) as Any? ?? NSNull(),
+                "last_seen": iso(host.lastSeen) as Any? ?? NSNull(),
+                "state": host.state as Any? ?? NSNull(),
+                "ptr": host.publishesPTR,
+            ]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func table(_ hosts: [HostRecord], origin: DomainName) -> String {
+        if hosts.isEmpty { return "no hosts in \(origin)" }
+        var rows = [["NAME", "ADDRESSES", "SOURCE", "MAC", "EXPIRES"]]
+        for host in hosts {
+            rows.append([fqdn(host, origin), host.addresses.map(\.description).joined(separator: ","),
+                         host.source.rawValue + (host.state.map { "/\($0)" } ?? ""), host.mac ?? "-",
+                         iso(host.leaseEnd) ?? "-"])
+        }
+        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,209 @@
+import DNSWire
+import Foundation
+import LANZone
+import TOMLKit
+
+/// Reads the TOML config file into `Settings`. Syntax errors carry the parser's line; unknown
+/// keys and wrong values carry the line of the key, found in the text.
+struct ConfigFile {
+    let path: String
+    let text: String
+    let lines: [Substring]
+
+    init(path: String) throws(ConfigError) {
+        self.path = path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(file: path, message: exists ? "the file cannot be read (permissions?)" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, message: "the file is not UTF-8 text")
+        }
+        self.text = text
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// Applies the file on top of `settings`.
+    func apply(to settings: inout Settings) throws(ConfigError) {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: path, line: error.source.begin.line, message: Self.sentence(error.description))
+        } catch {
+            throw ConfigError(file: path, message: "\(error)")
+        }
+        try allow(root, table: nil, keys: ["zone", "server", "database", "dhcp", "forwarder"])
+
+        if let zone = try table(root, "zone", in: nil) {
+            try allow(zone, table: "zone", keys: ["name", "ttl", "negative-ttl", "server-name", "server-addresses", "hosts"])
+            if let name = try string(zone, "name", in: "zone") {
+                do {
+                    settings.zone.name = try DomainName(parsing: name.hasSuffix(".") ? name : name + ".", origin: .root)
+                } catch {
+                    throw fail("zone", "name", "\"\(name)\" is not a valid zone name (\((error as? DNSWireError)?.reason ?? "\(error)"))")
+                }
+                if settings.zone.name.isRoot { throw fail("zone", "name", "the zone cannot be the root") }
+            }
+            if let ttl = try int(zone, "ttl", in: "zone", range: 0...604_800) { settings.zone.ttl = UInt32(ttl) }
+            if let ttl = try int(zone, "negative-ttl", in: "zone", range: 0...86_400) { settings.zone.negativeTTL = UInt32(ttl) }
+            if let name = try string(zone, "server-name", in: "zone") { settings.zone.serverName = name }
+            if let list = try strings(zone, "server-addresses", in: "zone") {
+                settings.zone.serverAddresses = try list.map { text throws(ConfigError) in
+                    guard let address = IPAddress(text) else {
+                        throw fail("zone", "server-addresses", "\"\(text)\" is not an IPv4 or IPv6 address")
+                    }
+                    return address
+                }
+            }
+            if let hosts = zone["hosts"] {
+                guard let array = hosts.array else { throw fail("zone", "hosts", "should be a list of [[zone.hosts]] tables") }
+                var records: [HostRecord] = []
+                for case let entry? in array.map({ $0.table }) {
+                    try allow(entry, table: "zone.hosts", keys: ["name", "addresses", "aliases"])
+                    guard let name = try string(entry, "name", in: "zone.hosts") else {
+                        throw fail("zone.hosts", nil, "every [[zone.hosts]] needs a name")
+                    }
+                    guard let texts = try strings(entry, "addresses", in: "zone.hosts"), !texts.isEmpty else {
+                        throw fail("zone.hosts", "name", "host \"\(name)\" needs addresses = [\"...\"]")
+                    }
+                    var addresses: [IPAddress] = []
+                    for text in texts {
+                        guard let address = IPAddress(text) else {
+                            throw fail("zone.hosts", "addresses", "\"\(text)\" is not an IPv4 or IPv6 address")
+                        }
+                        addresses.append(address)
+                    }
+                    let aliases = try strings(entry, "aliases", in: "zone.hosts") ?? []
+                    for (index, alias) in ([name] + aliases).enumerated() {
+                        do {
+                            let relative = try StaticName.relative(alias, in: settings.zone.name)
+                            records.append(HostRecord(name: relative, addresses: addresses, source: .config,
+                                                      publishesPTR: index == 0))
+                        } catch {
+                            throw fail("zone.hosts", index == 0 ? "name" : "aliases", error.description)
+                        }
+                    }
+                }
+                settings.zone.hosts = records
+            }
+        }
+
+        if let server = try table(root, "server", in: nil) {
+            try allow(server, table: "server", keys: ["listen", "threads", "tcp-idle-timeout", "max-tcp-connections"])
+            if let list = try strings(server, "listen", in: "server") {
+                do { settings.server.listen = try Endpoint.parse(list, what: "listen") } catch {
+                    throw fail("server", "listen", error.message)
+                }
+            }
+            if let value = try int(server, "threads", in: "server", range: 0...256) { settings.server.threads = value }
+            if let value = try int(server, "tcp-idle-timeout", in: "server", range: 1...3600) {
+                settings.server.tcpIdleTimeout = Double(value)
+            }
+            if let value = try int(server, "max-tcp-connections", in: "server", range: 1...100_000) {
+                settings.server.maxTCPConnections = value
+            }
+        }
+
+        if let database = try table(root, "database", in: nil) {
+            try allow(database, table: "database", keys: ["path"])
+            if let path = try string(database, "path", in: "database") { settings.store.database = path }
+        }
+
+        if let dhcp = try table(root, "dhcp", in: nil) {
+            try allow(dhcp, table: "dhcp", keys: ["enabled", "interfaces", "pcap-files"])
+            if let value = dhcp["enabled"] {
+                guard let flag = value.bool else { throw fail("dhcp", "enabled", "should be true or false") }
+                settings.dhcp.enabled = flag
+            }
+            if let list = try strings(dhcp, "interfaces", in: "dhcp") { settings.dhcp.interfaces = list }
+            if let list = try strings(dhcp, "pcap-files", in: "dhcp") { settings.dhcp.pcapFiles = list }
+        }
+
+        if let forwarder = try table(root, "forwarder", in: nil) {
+            try allow(forwarder, table: "forwarder", keys: ["upstreams"])
+            if let list = try strings(forwarder, "upstreams", in: "forwarder") {
+                do { settings.forwarding.upstreams = try Endpoint.parse(list, what: "upstreams") } catch {
+                    throw fail("forwarder", "upstreams", error.message)
+                }
+            }
+        }
+    }
+
+    // MARK: - Typed access with errors that point at a line
+
+    func allow(_ table: TOMLTable, table name: String?, keys: Set<String>) throws(ConfigError) {
+        for key in table.keys where !keys.contains(key) {
+            let place = name.map { "in [\($0)]" } ?? "at the top level"
+            throw fail(name, key, "unknown setting \"\(key)\" \(place); known: \(keys.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func table(_ parent: TOMLTable, _ key: String, in name: String?) throws(ConfigError) -> TOMLTable? {
+        guard let value = parent[key] else { return nil }
+        guard let table = value.table else { throw fail(name, key, "\"\(key)\" should be a table ([\(key)])") }
+        return table
+    }
+
+    func string(_ table: TOMLTable, _ key: String, in name: String) throws(ConfigError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let string = value.string else { throw fail(name, key, "\"\(key)\" should be a string in quotes") }
+        return string
+    }
+
+    func strings(_ table: TOMLTable, _ key: String, in name: String) throws(ConfigError) -> [String]? {
+        guard let value = table[key] else { return nil }
+        if let single = value.string { return [single] }
+        guard let array = value.array else { throw fail(name, key, "\"\(key)\" should be a list of strings") }
+        var out: [String] = []
+        for element in array {
+            guard let string = element.string else { throw fail(name, key, "\"\(key)\" should hold only strings") }
+            out.append(string)
+        }
+        return out
+    }
+
+    func int(_ table: TOMLTable, _ key: String, in name: String, range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int else { throw fail(name, key, "\"\(key)\" should be a whole number") }
+        guard range.contains(number) else {
+            throw fail(name, key, "\"\(key)\" = \(number) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    func fail(_ table: String?, _ key: String?, _ message: String) -> ConfigError {
+        ConfigError(file: path, line: line(of: key, in: table), message: message)
+    }
+
+    /// The 1-based line where `key` is set inside `[table]` (or `[[table]]`), or where the table
+    /// starts, found by reading the text.
+    func line(of key: String?, in table: String?) -> Int? {
+        var current: String? = nil
+        var tableLine: Int? = nil
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                current = name
+                if name == table && tableLine == nil { tableLine = index + 1 }
+                continue
+            }
+            guard current == table, let key else { continue }
+            let head = line.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
+            if head == key || head == "\"\(key)\"" { return index + 1 }
+            // Dotted keys at the top level (`server.listen = ...`).
+            if table == nil, let dot = head.firstIndex(of: "."), String(head[..<dot]) == key { return index + 1 }
+        }
+        if table == nil, let key {
+            return line(of: key.split(separator: ".").last.map(String.init), in: key)
+        }
+        return tableLine
+    }
+
+    /// toml++ messages start lower-case and lack a full stop.
+    static func sentence(_ text: String) -> String {
+        guard let first = text.first else { return "syntax error" }
+        return first.uppercased() + text.dropFirst()
+    }
+}

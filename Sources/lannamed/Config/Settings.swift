@@ -1,0 +1,82 @@
+import DNSWire
+import LANZone
+
+/// Every setting of the daemon, grouped by the part it belongs to. The config file has one TOML
+/// table per group; command-line options override single values.
+struct Settings: Sendable {
+    struct Zone: Sendable {
+        var name: DomainName = "lan."
+        var ttl: UInt32 = 60
+        var negativeTTL: UInt32 = 60
+        /// The server's own name, relative to the zone (`ns`) or absolute.
+        var serverName: String = "ns"
+        /// Addresses published for the server's own name; empty = taken from the listen
+        /// addresses or, for wildcard listeners, from the machine's interfaces.
+        var serverAddresses: [IPAddress] = []
+        /// `[[zone.hosts]]` from the config file.
+        var hosts: [HostRecord] = []
+    }
+
+    struct Server: Sendable {
+        var listen: [Endpoint] = [
+            Endpoint(address: IPAddress("0.0.0.0")!, port: 53),
+            Endpoint(address: IPAddress("::")!, port: 53),
+        ]
+        /// Event-loop threads, each with its own UDP socket (SO_REUSEPORT); 0 = one per core.
+        var threads: Int = 0
+        var tcpIdleTimeout: Double = 10
+        var maxTCPConnections: Int = 512
+    }
+
+    struct Store: Sendable {
+        var database: String = "/var/lib/lannamed/lannamed.sqlite"
+        /// How often the daemon looks for changes made by other processes (the CLI).
+        var pollInterval: Double = 0.25
+    }
+
+    struct DHCP: Sendable {
+        var enabled = true
+        var interfaces: [String] = []
+        var pcapFiles: [String] = []
+    }
+
+    struct Forwarding: Sendable {
+        var upstreams: [Endpoint] = []
+    }
+
+    var zone = Zone()
+    var server = Server()
+    var store = Store()
+    var dhcp = DHCP()
+    var forwarding = Forwarding()
+
+    static let defaultConfigPath = "/etc/lannamed/lannamed.toml"
+
+    func zoneConfig(serverAddresses: [IPAddress]) throws(ConfigError) -> ZoneConfig {
+        let serverName: DomainName
+        do {
+            serverName = try DomainName(parsing: zone.serverName, origin: zone.name)
+        } catch {
+            throw ConfigError.invalidValue("server name \"\(zone.serverName)\": \(error)")
+        }
+        return ZoneConfig(origin: zone.name, serverName: serverName, serverAddresses: serverAddresses,
+                          hostTTL: zone.ttl, negativeTTL: zone.negativeTTL)
+    }
+}
+
+/// A configuration problem, said in one sentence (with the file's line where there is one).
+struct ConfigError: Error, CustomStringConvertible {
+    var file: String?
+    var line: Int?
+    var message: String
+
+    static func invalidValue(_ message: String) -> ConfigError { ConfigError(message: message) }
+
+    var description: String {
+        switch (file, line) {
+        case let (file?, line?): "\(file):\(line): \(message)"
+        case let (file?, nil): "\(file): \(message)"
+        default: message
+        }
+    }
+}

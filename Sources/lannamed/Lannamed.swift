@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Lannamed: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "lannamed",
+        abstract: "A LAN naming appliance: every device on the network by name.",
+        version: version,
+        subcommands: [RunCommand.self, HostsCommand.self, ConfigCommand.self]
+    )
+}

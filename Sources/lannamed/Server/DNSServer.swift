@@ -1,0 +1,106 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The UDP and TCP listeners. On each listen address it opens one UDP socket per event loop
+/// (SO_REUSEPORT, so the kernel spreads datagrams over the cores) and one TCP listener.
+final class DNSServer: Service {
+    let settings: Settings.Server
+    let hub: SnapshotHub
+    let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    private let connections: TCPConnectionLimit
+    private let channels = NIOLockedValueBox<[any Channel]>([])
+
+    init(settings: Settings.Server, hub: SnapshotHub, group: MultiThreadedEventLoopGroup, logger: Logger) {
+        self.settings = settings
+        self.hub = hub
+        self.group = group
+        self.logger = logger
+        connections = TCPConnectionLimit(maximum: settings.maxTCPConnections)
+    }
+
+    /// Binds every listener, or fails with a sentence that says why (and who holds a busy port).
+    func bind() async throws {
+        for endpoint in settings.listen {
+            try PortCheck.probe(endpoint, proto: .udp)
+            try PortCheck.probe(endpoint, proto: .tcp)
+        }
+        do {
+            for endpoint in settings.listen {
+                let address = try SocketAddress(ipAddress: endpoint.address.description, port: endpoint.port)
+                for loop in group.makeIterator() {
+                    let channel = try await bindUDP(address, on: loop)
+                    channels.withLockedValue { $0.append(channel) }
+                }
+                let listener = try await bindTCP(address)
+                channels.withLockedValue { $0.append(listener) }
+            }
+        } catch {
+            try? await close()
+            throw error
+        }
+    }
+
+    private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
+        let hub = hub
+        var bootstrap = DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(hub: hub))
+                }
+            }
+        if address.protocol == .inet6 {
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+        }
+        return try await bootstrap.bind(to: address).get()
+    }
+
+    private func bindTCP(_ address: SocketAddress) async throws -> any Channel {
+        let hub = hub
+        let connections = connections
+        let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeout * 1000))
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
+                    try pipeline.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
+                    try pipeline.addHandler(TCPQueryHandler(hub: hub, connections: connections))
+                }
+            }
+        if address.protocol == .inet6 {
+            bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+        }
+        return try await bootstrap.bind(to: address).get()
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    private func close() async throws {
+        let open = channels.withLockedValue { open in
+            defer { open = [] }
+            return open
+        }
+        for channel in open {
+            try? await channel.close()
+        }
+    }
+}
+
+extension PortCheck.Failure: @unchecked Sendable {}

@@ -1,0 +1,106 @@
+import NIOCore
+
+/// RFC 1035 sec. 4.2.2 framing: each message preceded by its two-byte length.
+struct DNSFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
+              buffer.readableBytes >= Int(length) + 2 else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 2)
+        let frame = buffer.readSlice(length: Int(length))!
+        context.fireChannelRead(wrapInboundOut(frame))
+        return .continue
+    }
+}
+
+/// Answers framed queries on one TCP connection, several per connection, in order (RFC 7766).
+/// The connection closes after an idle timeout (IdleStateHandler before this handler).
+final class TCPQueryHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let hub: SnapshotHub
+    private let connections: TCPConnectionLimit
+    private var cell: SnapshotHub.Cell?
+    private var counted = false
+
+    init(hub: SnapshotHub, connections: TCPConnectionLimit) {
+        self.hub = hub
+        self.connections = connections
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        cell = hub.cell(for: context.eventLoop)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if connections.acquire() {
+            counted = true
+            context.fireChannelActive()
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if counted {
+            counted = false
+            connections.release()
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let snapshot = cell?.snapshot,
+              let reply = QueryResponder.respond(to: Array(frame.readableBytesView), snapshot: snapshot, transport: .tcp)
+        else {
+            // Nothing we can answer on a stream: a client sending garbage loses the connection.
+            context.close(promise: nil)
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: reply.count + 2)
+        buffer.writeInteger(UInt16(reply.count))
+        buffer.writeBytes(reply)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// A cap on open TCP connections across all listeners.
+final class TCPConnectionLimit: Sendable {
+    let maximum: Int
+    private let open = NIOLockedValueBox(0)
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    func acquire() -> Bool {
+        open.withLockedValue { count in
+            guard count < maximum else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() { open.withLockedValue { $0 -= 1 } }
+
+    var count: Int { open.withLockedValue { $0 } }
+}
+
+import NIOConcurrencyHelpers

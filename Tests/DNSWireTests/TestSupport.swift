@@ -71,13 +71,6 @@ func hex(_ bytes: [UInt8]) -> String {
     }.joined(separator: " ")
 }
 
-/// Number of two-byte compression pointers (0b11xxxxxx) at the start of names can't be found
-/// without parsing, so this counts bytes with the top two bits set; tests use it only on
-/// messages whose other bytes are known to stay below 0xC0.
-func count(ofByte value: UInt8, in bytes: [UInt8]) -> Int {
-    bytes.reduce(0) { $0 + ($1 == value ? 1 : 0) }
-}
-
 /// SplitMix64 (Steele, Lea, Flood 2014): small, fast and fully deterministic.
 struct SplitMix64 {
     private var state: UInt64
@@ -95,4 +88,13 @@ struct SplitMix64 {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
+}
+
+/// True if `needle` occurs as a contiguous run in `haystack`.
+func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+    for start in 0...(haystack.count - needle.count) where Array(haystack[start..<(start + needle.count)]) == needle {
+        return true
+    }
+    return false
 }

@@ -22,7 +22,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 throw fail(error.description)
             }
             printOut("\(config): OK")
-            printOut("  zone \(settings.zone.name) (ttl \(settings.zone.ttl), \(settings.zone.hosts.count) hosts in the file)")
+            printOut("  zone \(settings.zone.name) (ttl \(settings.zone.ttl), \(settings.zone.hosts.count) names in the file)")
             printOut("  listen \(settings.server.listen.map(\.description).joined(separator: " "))")
             printOut("  database \(settings.store.database)")
             if !settings.forwarding.upstreams.isEmpty {

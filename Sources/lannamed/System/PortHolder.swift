@@ -50,7 +50,13 @@ enum PortCheck {
     static func explain(errno code: Int32, endpoint: Endpoint, proto: Proto) -> String {
         switch code {
         case EADDRINUSE:
-            let holders = holders(port: endpoint.port, proto: proto)
+            // The sockets that conflict: the same address, a wildcard, or anything for a wildcard.
+            let all = holders(port: endpoint.port, proto: proto)
+            let wildcards = ["0.0.0.0:\(endpoint.port)", "[::]:\(endpoint.port)"]
+            let matching = all.filter {
+                endpoint.isWildcard || $0.local == endpoint.description || wildcards.contains($0.local)
+            }
+            let holders = matching.isEmpty ? all : matching
             var text = "\(proto.rawValue.uppercased()) \(endpoint) is already in use"
             if holders.isEmpty {
                 text += " (by a process this user cannot see; `sudo ss -lunpt 'sport = :\(endpoint.port)'` names it)"

@@ -33,9 +33,12 @@ public struct HostRecord: Sendable, Hashable {
     public var state: String?
     /// Whether this name is published as the PTR target of its addresses (aliases are not).
     public var publishesPTR: Bool
+    /// Why a learned host has the name it has (a conflict, a displacement), for `hosts list`.
+    public var note: String?
 
     public init(name: String, addresses: [IPAddress], source: HostSource, mac: String? = nil, firstSeen: Double = 0,
-                lastSeen: Double = 0, leaseEnd: Double? = nil, state: String? = nil, publishesPTR: Bool = true) {
+                lastSeen: Double = 0, leaseEnd: Double? = nil, state: String? = nil, publishesPTR: Bool = true,
+                note: String? = nil) {
         self.name = name
         self.addresses = addresses
         self.source = source
@@ -45,6 +48,7 @@ public struct HostRecord: Sendable, Hashable {
         self.leaseEnd = leaseEnd
         self.state = state
         self.publishesPTR = publishesPTR
+        self.note = note
     }
 
     /// The absolute owner name in the zone `origin`.

@@ -85,7 +85,7 @@ public final class HostStore: Sendable {
 
     static func hosts(_ db: Database, where clause: String = "", _ arguments: StatementArguments = []) throws -> [HostRecord] {
         let sql = """
-            SELECT h.name, h.source, h.mac, h.first_seen, h.last_seen, h.lease_end, h.state, h.ptr,
+            SELECT h.name, h.source, h.mac, h.first_seen, h.last_seen, h.lease_end, h.state, h.ptr, h.note,
                    group_concat(a.address, ' ') AS addresses
             FROM host h LEFT JOIN host_address a ON a.host_id = h.id
             \(clause)
@@ -98,7 +98,7 @@ public final class HostStore: Sendable {
                 name: row["name"], addresses: addresses,
                 source: HostSource(rawValue: row["source"]) ?? .static,
                 mac: row["mac"], firstSeen: row["first_seen"], lastSeen: row["last_seen"],
-                leaseEnd: row["lease_end"], state: row["state"], publishesPTR: row["ptr"])
+                leaseEnd: row["lease_end"], state: row["state"], publishesPTR: row["ptr"], note: row["note"])
         }
     }
 
@@ -229,6 +229,16 @@ public final class HostStore: Sendable {
             let now = UInt32(clamping: Int64(Date().timeIntervalSince1970))
             try db.execute(sql: "INSERT INTO zone_state (id, serial, generation) VALUES (1, ?, 1)", arguments: [Int64(now)])
         }
+        migrator.registerMigration("v2: per-address leases for learned hosts") { db in
+            try db.execute(sql: """
+                ALTER TABLE host ADD COLUMN note TEXT;
+                ALTER TABLE host ADD COLUMN relayed BOOLEAN NOT NULL DEFAULT 0;
+                ALTER TABLE host ADD COLUMN interface TEXT;
+                ALTER TABLE host_address ADD COLUMN lease_end DOUBLE;
+                ALTER TABLE host_address ADD COLUMN state TEXT;
+                CREATE INDEX host_address_lease_end ON host_address(lease_end);
+                """)
+        }
         return migrator
     }
 }
@@ -237,4 +247,9 @@ public final class HostStore: Sendable {
 public struct ZoneState: Sendable, Hashable {
     public var serial: UInt32
     public var generation: Int64
+
+    public init(serial: UInt32, generation: Int64) {
+        self.serial = serial
+        self.generation = generation
+    }
 }

@@ -160,7 +160,7 @@ struct DNSReaderTests {
         #expect(wireError { try reader.readName() }?.code == .badPointer)
     }
 
-    @Test func longNameFromManyLabelsIsRejected() {
+    @Test func longNameFromManyLabelsIsRejected() throws {
         // 128 one-byte labels: 257 bytes in wire form.
         var bytes: [UInt8] = []
         for _ in 0..<128 { bytes += [0x01, 0x78] }

@@ -98,3 +98,7 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     }
     return false
 }
+
+/// Parses through the throwing `DomainName.init(_:)`. (A bare `DomainName("literal")` is literal
+/// coercion and would use the non-throwing `init(stringLiteral:)` instead.)
+func parseName(_ text: String) throws -> DomainName { try DomainName(text) }

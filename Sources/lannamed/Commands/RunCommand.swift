@@ -75,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
                 ? InterfaceAddresses.forServerName(listening: settings.server.listen)
                 : settings.zone.serverAddresses
             zoneConfig = try settings.zoneConfig(serverAddresses: serverAddresses)
-            initial = try ZoneWatcher.build(store: store, config: zoneConfig)
+            initial = try ZoneRefresher.build(store: store, config: zoneConfig)
         } catch let error as ZoneError {
             throw fail(error.description)
         } catch let error as ConfigError {
@@ -83,9 +83,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         for name in initial.skipped {
             logger.warning("a stored host name cannot be read and is not served", metadata: ["name": "\(name)"])
-        }
-        if settings.dhcp.enabled && (!settings.dhcp.interfaces.isEmpty || !settings.dhcp.pcapFiles.isEmpty) {
-            logger.warning("DHCP watching is not available in this version: --interface and --pcap-file are ignored")
         }
         if !settings.forwarding.upstreams.isEmpty {
             logger.warning("forwarding is not available in this version: names outside the local zones get REFUSED")
@@ -105,8 +102,44 @@ struct RunCommand: AsyncParsableCommand {
             throw fail("cannot listen: \(error)")
         }
 
-        let watcher = ZoneWatcher(store: store, hub: hub, config: zoneConfig, interval: settings.store.pollInterval,
-                                  logger: logger)
+        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig)
+        let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
+        var watching: [String] = []
+        if settings.dhcp.enabled {
+            let queue = LeaseQueue()
+            var interfaces = settings.dhcp.interfaces
+            var workers: [CaptureWorker] = []
+            if interfaces.isEmpty && settings.dhcp.pcapFiles.isEmpty {
+                // Implicit: the default route's interface; without it (or without permission)
+                // the daemon still serves the zone.
+                if let interface = DefaultRoute.interface() {
+                    do {
+                        workers = try DHCPService.openWorkers(interfaces: [interface], queue: queue, logger: logger)
+                        interfaces = [interface]
+                    } catch {
+                        logger.error("not watching DHCP: \(error.description) (use --interface IFACE, or --no-dhcp)")
+                        interfaces = []
+                    }
+                } else {
+                    logger.warning("not watching DHCP: no default route to take the interface from (use --interface IFACE)")
+                }
+            } else {
+                do {
+                    workers = try DHCPService.openWorkers(interfaces: interfaces, queue: queue, logger: logger)
+                } catch {
+                    try? await group.shutdownGracefully()
+                    throw fail(error.description)
+                }
+            }
+            watching = interfaces + settings.dhcp.pcapFiles.map { "file:\($0)" }
+            let protected = Set(settings.dhcp.protectedNames.map { $0.lowercased() } + ["wpad", "isatap", "localhost"]
+                + (zoneConfig.serverName.labels(relativeTo: zoneConfig.origin)?.first.map { [String(decoding: $0, as: UTF8.self).lowercased()] } ?? []))
+            let dhcp = DHCPService(
+                store: store, refresher: refresher, queue: queue, workers: workers, files: settings.dhcp.pcapFiles,
+                options: .init(requestedLifetime: settings.dhcp.requestedLifetime, protected: protected), logger: logger)
+            services.append(.init(service: dhcp))
+        }
         logger.info("lannamed \(Lannamed.version) answering", metadata: [
             "zone": "\(zoneConfig.origin)",
             "serial": "\(initial.serial)",
@@ -115,11 +148,12 @@ struct RunCommand: AsyncParsableCommand {
             "threads": "\(threads)",
             "database": "\(settings.store.database)",
             "ns": "\(zoneConfig.serverName) \(zoneConfig.serverAddresses.map(\.description).joined(separator: " "))",
+            "dhcp": "\(settings.dhcp.enabled ? (watching.isEmpty ? "none" : watching.joined(separator: " ")) : "off")",
         ])
         SystemdNotify.send("READY=1\nSTATUS=answering \(zoneConfig.origin) with \(initial.hostCount) hosts")
 
         let group2 = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: watcher)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

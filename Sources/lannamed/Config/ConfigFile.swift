@@ -111,13 +111,17 @@ struct ConfigFile {
         }
 
         if let dhcp = try table(root, "dhcp", in: nil) {
-            try allow(dhcp, table: "dhcp", keys: ["enabled", "interfaces", "pcap-files"])
+            try allow(dhcp, table: "dhcp", keys: ["enabled", "interfaces", "pcap-files", "protected-names", "requested-lifetime"])
             if let value = dhcp["enabled"] {
                 guard let flag = value.bool else { throw fail("dhcp", "enabled", "should be true or false") }
                 settings.dhcp.enabled = flag
             }
             if let list = try strings(dhcp, "interfaces", in: "dhcp") { settings.dhcp.interfaces = list }
             if let list = try strings(dhcp, "pcap-files", in: "dhcp") { settings.dhcp.pcapFiles = list }
+            if let list = try strings(dhcp, "protected-names", in: "dhcp") { settings.dhcp.protectedNames = list }
+            if let value = try int(dhcp, "requested-lifetime", in: "dhcp", range: 60...604_800) {
+                settings.dhcp.requestedLifetime = Double(value)
+            }
         }
 
         if let forwarder = try table(root, "forwarder", in: nil) {

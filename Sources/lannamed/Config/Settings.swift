@@ -38,6 +38,10 @@ struct Settings: Sendable {
         var enabled = true
         var interfaces: [String] = []
         var pcapFiles: [String] = []
+        /// Names DHCP clients may never take, besides wpad, isatap, localhost and the server's own.
+        var protectedNames: [String] = []
+        /// How long a lease seen only as a REQUEST (no ACK visible) is kept before it is probed.
+        var requestedLifetime: Double = 3600
     }
 
     struct Forwarding: Sendable {

@@ -34,8 +34,14 @@ final class SnapshotHub: Sendable {
     /// The newest snapshot, for status and for code off the query path.
     var current: ZoneSnapshot { latest.withLockedValue { $0 } }
 
+    /// Hands `snapshot` to every loop, unless a newer one (by store generation) is out already.
     func publish(_ snapshot: ZoneSnapshot) {
-        latest.withLockedValue { $0 = snapshot }
+        let newer = latest.withLockedValue { current -> Bool in
+            guard snapshot.generation >= current.generation else { return false }
+            current = snapshot
+            return true
+        }
+        guard newer else { return }
         for (loop, cell) in cells.values {
             loop.execute { cell.snapshot = snapshot }
         }

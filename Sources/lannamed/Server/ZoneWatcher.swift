@@ -1,15 +1,21 @@
+import Foundation
 import LANZone
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// Keeps the served snapshot in step with the store: polls its change counter (cheap: one row)
-/// and rebuilds the snapshot when another process, such as `lannamed hosts add`, changed it.
-struct ZoneWatcher: Service {
+/// Rebuilds the snapshot from the store and publishes it; one rebuild at a time.
+final class ZoneRefresher: Sendable {
     let store: HostStore
     let hub: SnapshotHub
     let config: ZoneConfig
-    let interval: Double
-    let logger: Logger
+    private let lock = NIOLock()
+
+    init(store: HostStore, hub: SnapshotHub, config: ZoneConfig) {
+        self.store = store
+        self.hub = hub
+        self.config = config
+    }
 
     /// Reads the store and builds a snapshot from it.
     static func build(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
@@ -17,37 +23,57 @@ struct ZoneWatcher: Service {
         return ZoneSnapshot(config: config, hosts: hosts, state: state)
     }
 
+    /// Rebuilds if the store moved past what is served; returns the snapshot now served.
+    @discardableResult
+    func refresh(force: Bool = false) throws(ZoneError) -> ZoneSnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        let served = hub.current
+        if !force {
+            let state = try store.state()
+            if state.generation == served.generation { return served }
+        }
+        let snapshot = try Self.build(store: store, config: config)
+        hub.publish(snapshot)
+        return snapshot
+    }
+}
+
+/// Keeps the served snapshot in step with the store when another process, such as
+/// `lannamed hosts add`, changes it: polls the store's change counter (one row, cheap) and
+/// rebuilds when it moved.
+struct ZoneWatcher: Service {
+    let refresher: ZoneRefresher
+    let interval: Double
+    let logger: Logger
+
     func run() async throws {
         try? await cancelWhenGracefulShutdown { await self.poll() }
     }
 
     private func poll() async {
-        var generation = hub.current.generation
         var failing = false
-        do {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-                } catch {
-                    return
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            } catch {
+                return
+            }
+            do {
+                let before = refresher.hub.current.generation
+                let snapshot = try refresher.refresh()
+                if failing {
+                    logger.info("database readable again", metadata: ["path": "\(refresher.store.path)"])
+                    failing = false
                 }
-                do {
-                    let state = try store.state()
-                    if failing {
-                        logger.info("database readable again", metadata: ["path": "\(store.path)"])
-                        failing = false
-                    }
-                    guard state.generation != generation else { continue }
-                    let snapshot = try Self.build(store: store, config: config)
-                    hub.publish(snapshot)
-                    generation = snapshot.generation
+                if snapshot.generation != before {
                     logger.debug("zone reloaded", metadata: ["hosts": "\(snapshot.hostCount)", "serial": "\(snapshot.serial)"])
-                } catch {
-                    if !failing {
-                        logger.error("cannot read the database; still answering from the last snapshot",
-                                     metadata: ["error": "\(error)"])
-                        failing = true
-                    }
+                }
+            } catch {
+                if !failing {
+                    logger.error("cannot read the database; still answering from the last snapshot",
+                                 metadata: ["error": "\(error)"])
+                    failing = true
                 }
             }
         }

@@ -1,3 +1,0 @@
-import CPcap
-/// Passive DHCP watching (filled by the DHCPWatch work).
-public enum DHCPWatchModule {}

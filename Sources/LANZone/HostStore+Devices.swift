@@ -1,0 +1,300 @@
+import DNSWire
+import GRDB
+
+/// One address a device holds, as the daemon learned it (from DHCP today, later from the API).
+public struct DeviceRegistration: Sendable, Hashable {
+    /// The sanitised host label the device asked for; nil to attach the address to the name the
+    /// device (same MAC) already has.
+    public var name: String?
+    public var mac: String
+    public var address: IPAddress
+    public var leaseEnd: Double
+    /// `requested` (only the client's REQUEST was seen) or `acknowledged`.
+    public var state: String
+    public var relayed: Bool
+    public var interface: String?
+    public var seenAt: Double
+
+    public init(name: String?, mac: String, address: IPAddress, leaseEnd: Double, state: String, relayed: Bool = false,
+                interface: String? = nil, seenAt: Double) {
+        self.name = name
+        self.mac = mac
+        self.address = address
+        self.leaseEnd = leaseEnd
+        self.state = state
+        self.relayed = relayed
+        self.interface = interface
+        self.seenAt = seenAt
+    }
+}
+
+/// One change to a learned device, in the order it happened.
+public enum DeviceChange: Sendable, Hashable {
+    case register(DeviceRegistration)
+    /// The device gave the address back.
+    case release(mac: String, address: IPAddress, at: Double)
+    /// A requested address was refused or declined: it goes only while still `requested`.
+    case cancel(mac: String, address: IPAddress, at: Double)
+}
+
+/// What `apply` did with each change.
+public enum DeviceChangeOutcome: Sendable, Hashable {
+    case registration(DeviceRegistration, RegistrationOutcome)
+    case removal(DeviceChange, removed: Bool)
+}
+
+/// What a registration did, for the log.
+public enum RegistrationOutcome: Sendable, Hashable {
+    case registered(name: String)
+    /// Only the lease end or last-seen time moved: nothing DNS-visible changed.
+    case renewed(name: String)
+    /// The device already had another name: it now answers under the new one only.
+    case renamed(from: String, to: String)
+    /// Another device held the name: the newest lease wins, the other goes to `previousNowAs`.
+    case displaced(name: String, previousMAC: String, previousNowAs: String)
+    /// A static host or a protected name holds it: the device is published as `registeredAs`.
+    case refused(name: String, reason: String, registeredAs: String)
+    /// No name from the client and no earlier name for this MAC: not registered.
+    case unnamed
+}
+
+/// An address whose lease has ended, for the daemon to probe or drop.
+public struct ExpiredLease: Sendable, Hashable {
+    public var name: String
+    public var mac: String
+    public var address: IPAddress
+    public var leaseEnd: Double
+    public var relayed: Bool
+    public var interface: String?
+}
+
+extension HostStore {
+    /// Registers what one device holds, in one transaction, following the conflict rules:
+    /// one name, one device (the newest lease wins; the previous holder stays reachable as
+    /// `NAME-XXXX`, the last four hex digits of its MAC); static hosts and protected names are
+    /// never taken (the device gets `NAME-XXXX` instead); a device that changes its name keeps
+    /// its address under the new name only; a device that moves keeps its name on the new address
+    /// only; an address taken over by another device leaves its previous holder.
+    @discardableResult
+    public func register(_ registration: DeviceRegistration, protected: Set<String>) throws(ZoneError) -> RegistrationOutcome {
+        try write { db in
+            let (outcome, visible) = try Self.register(db, registration, protected: protected)
+            if visible { try Self.bump(db, now: registration.seenAt) }
+            return outcome
+        }
+    }
+
+    /// Applies a batch of device changes in order, in one transaction (a replayed capture, a
+    /// burst of ACKs). The serial moves once, and only if something DNS-visible changed.
+    public func apply(_ changes: [DeviceChange], protected: Set<String>) throws(ZoneError) -> [DeviceChangeOutcome] {
+        guard !changes.isEmpty else { return [] }
+        return try write { db in
+            var outcomes: [DeviceChangeOutcome] = []
+            var anyVisible = false
+            var last = 0.0
+            for change in changes {
+                switch change {
+                case .register(let registration):
+                    let (outcome, visible) = try Self.register(db, registration, protected: protected)
+                    outcomes.append(.registration(registration, outcome))
+                    anyVisible = anyVisible || visible
+                    last = max(last, registration.seenAt)
+                case .release(let mac, let address, let at), .cancel(let mac, let address, let at):
+                    var onlyRequested = false
+                    if case .cancel = change { onlyRequested = true }
+                    let removed = try Self.removeAddress(db, mac: mac, address: address, onlyRequested: onlyRequested)
+                    outcomes.append(.removal(change, removed: removed))
+                    anyVisible = anyVisible || removed
+                    last = max(last, at)
+                }
+            }
+            if anyVisible { try Self.bump(db, now: last) }
+            return outcomes
+        }
+    }
+
+    /// A device gave `address` back: only that device's binding of it goes. Returns whether
+    /// anything was removed.
+    @discardableResult
+    public func release(mac: String, address: IPAddress, at time: Double, onlyRequested: Bool = false) throws(ZoneError) -> Bool {
+        try write { db in
+            let removed = try Self.removeAddress(db, mac: mac, address: address, onlyRequested: onlyRequested)
+            if removed { try Self.bump(db, now: time) }
+            return removed
+        }
+    }
+
+    /// Addresses of learned hosts whose lease ended before `now`.
+    public func expired(before now: Double) throws(ZoneError) -> [ExpiredLease] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT h.name, h.mac, h.relayed, h.interface, a.address, a.lease_end
+                FROM host_address a JOIN host h ON h.id = a.host_id
+                WHERE h.source = 'dhcp' AND a.lease_end IS NOT NULL AND a.lease_end < ?
+                ORDER BY a.lease_end
+                """, arguments: [now]).compactMap { row in
+                guard let address = IPAddress(row["address"] as String) else { return nil }
+                return ExpiredLease(name: row["name"], mac: row["mac"] ?? "", address: address,
+                                    leaseEnd: row["lease_end"], relayed: row["relayed"], interface: row["interface"])
+            }
+        }
+    }
+
+    /// A device still answers after its lease ended: it keeps the address until `until`.
+    public func extend(mac: String, address: IPAddress, until: Double, seenAt: Double) throws(ZoneError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE host_address SET lease_end = ? WHERE address = ? AND host_id IN
+                    (SELECT id FROM host WHERE source = 'dhcp' AND mac = ?)
+                """, arguments: [until, address.description, mac])
+            try db.execute(sql: """
+                UPDATE host SET last_seen = max(last_seen, ?), lease_end = max(coalesce(lease_end, 0), ?)
+                WHERE source = 'dhcp' AND mac = ?
+                """, arguments: [seenAt, until, mac])
+        }
+    }
+
+    // MARK: - The rules, inside one transaction
+
+    struct Device {
+        var id: Int64
+        var name: String
+    }
+
+    static func device(_ db: Database, mac: String) throws -> Device? {
+        try Row.fetchOne(db, sql: "SELECT id, name FROM host WHERE source = 'dhcp' AND mac = ?", arguments: [mac])
+            .map { Device(id: $0["id"], name: $0["name"]) }
+    }
+
+    /// Returns the outcome and whether DNS-visible data (names, addresses) changed.
+    static func register(_ db: Database, _ r: DeviceRegistration, protected: Set<String>) throws -> (RegistrationOutcome, Bool) {
+        let suffix = String(r.mac.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
+        var device = try device(db, mac: r.mac)
+        guard var name = r.name ?? device?.name else { return (.unnamed, false) }
+        var outcome: RegistrationOutcome = .registered(name: name)
+        var visible = false
+        let wanted = name
+
+        // Protected names and names of administrators' hosts are never taken.
+        if protected.contains(name.lowercased()) {
+            name = try freeName(db, base: "\(wanted)-\(suffix)", mac: r.mac)
+            outcome = .refused(name: wanted, reason: "\(wanted) is a protected name", registeredAs: name)
+        } else if let holder = try Row.fetchOne(db, sql: "SELECT id, source, mac FROM host WHERE name = ?", arguments: [name]),
+                  (holder["mac"] as String?) != r.mac || (holder["source"] as String) != HostSource.dhcp.rawValue {
+            let source: String = holder["source"]
+            if source != HostSource.dhcp.rawValue {
+                name = try freeName(db, base: "\(wanted)-\(suffix)", mac: r.mac)
+                outcome = .refused(name: wanted, reason: "\(wanted) belongs to a \(source) host", registeredAs: name)
+            } else {
+                // Another device holds it: the newest lease wins; the previous holder stays
+                // reachable under its MAC suffix.
+                let previousMAC: String = holder["mac"] ?? ""
+                let previousSuffix = String(previousMAC.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
+                let moved = try freeName(db, base: "\(wanted)-\(previousSuffix)", mac: previousMAC)
+                try db.execute(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?",
+                               arguments: [moved, "\(wanted) was taken by \(r.mac)", holder["id"] as Int64])
+                outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
+                visible = true
+            }
+        }
+        let note: String? = {
+            if case .refused(_, let reason, _) = outcome { return reason }
+            return nil
+        }()
+
+        if let existing = device, existing.name != name {
+            try db.execute(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?", arguments: [name, note, existing.id])
+            if case .registered = outcome { outcome = .renamed(from: existing.name, to: name) }
+            visible = true
+        } else if device == nil {
+            try db.execute(sql: """
+                INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
+                VALUES (?, 'dhcp', ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                """, arguments: [name, r.mac, r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed, r.interface])
+            device = Device(id: db.lastInsertedRowID, name: name)
+            visible = true
+        }
+        let id = device!.id
+
+        // The address now belongs to this device only.
+        let others = try Int64.fetchAll(db, sql: """
+            SELECT a.host_id FROM host_address a JOIN host h ON h.id = a.host_id
+            WHERE a.address = ? AND h.source = 'dhcp' AND a.host_id != ?
+            """, arguments: [r.address.description, id])
+        for other in others {
+            try db.execute(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?", arguments: [other, r.address.description])
+            try deleteIfEmpty(db, id: other)
+            visible = true
+        }
+        // A device that moves keeps its name on the new address only (per address family).
+        let isV4: Bool
+        if case .v4 = r.address { isV4 = true } else { isV4 = false }
+        let current = try Row.fetchAll(db, sql: "SELECT address, state FROM host_address WHERE host_id = ?", arguments: [id])
+        var already = false
+        var previousState: String?
+        for row in current {
+            let text: String = row["address"]
+            guard let address = IPAddress(text) else { continue }
+            if address == r.address {
+                already = true
+                previousState = row["state"]
+                continue
+            }
+            let sameFamily: Bool
+            if case .v4 = address { sameFamily = isV4 } else { sameFamily = !isV4 }
+            if sameFamily {
+                try db.execute(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?", arguments: [id, text])
+                visible = true
+            }
+        }
+        // A REQUEST seen after the ACK must not demote an acknowledged address.
+        let state = previousState == "acknowledged" && r.state == "requested" ? "acknowledged" : r.state
+        if already {
+            try db.execute(sql: "UPDATE host_address SET lease_end = ?, state = ? WHERE host_id = ? AND address = ?",
+                           arguments: [r.leaseEnd, state, id, r.address.description])
+        } else {
+            try db.execute(sql: "INSERT INTO host_address (host_id, address, lease_end, state) VALUES (?, ?, ?, ?)",
+                           arguments: [id, r.address.description, r.leaseEnd, state])
+            visible = true
+        }
+        try db.execute(sql: """
+            UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface), note = ?,
+                lease_end = (SELECT max(lease_end) FROM host_address WHERE host_id = ?),
+                state = (SELECT CASE WHEN sum(state = 'acknowledged') > 0 THEN 'acknowledged' ELSE 'requested' END
+                         FROM host_address WHERE host_id = ?)
+            WHERE id = ?
+            """, arguments: [r.seenAt, r.relayed, r.interface, note ?? (try String.fetchOne(db, sql: "SELECT note FROM host WHERE id = ?", arguments: [id])), id, id, id])
+        if !visible, case .registered(let name) = outcome { outcome = .renewed(name: name) }
+        return (outcome, visible)
+    }
+
+    /// `base`, or `base-2`, `base-3`... the first name no other host holds.
+    static func freeName(_ db: Database, base: String, mac: String) throws -> String {
+        for attempt in 1...64 {
+            let candidate = attempt == 1 ? base : "\(base)-\(attempt)"
+            let holder = try Row.fetchOne(db, sql: "SELECT source, mac FROM host WHERE name = ?", arguments: [candidate])
+            if holder == nil || ((holder!["source"] as String) == HostSource.dhcp.rawValue && (holder!["mac"] as String?) == mac) {
+                return candidate
+            }
+        }
+        return "\(base)-\(mac.replacingOccurrences(of: ":", with: ""))"
+    }
+
+    static func removeAddress(_ db: Database, mac: String, address: IPAddress, onlyRequested: Bool) throws -> Bool {
+        guard let device = try device(db, mac: mac) else { return false }
+        let condition = onlyRequested ? " AND state = 'requested'" : ""
+        try db.execute(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?" + condition,
+                       arguments: [device.id, address.description])
+        guard db.changesCount > 0 else { return false }
+        try deleteIfEmpty(db, id: device.id)
+        return true
+    }
+
+    static func deleteIfEmpty(_ db: Database, id: Int64) throws {
+        try db.execute(sql: """
+            DELETE FROM host WHERE id = ? AND NOT EXISTS (SELECT 1 FROM host_address WHERE host_id = ?)
+            """, arguments: [id, id])
+    }
+}
+
+import Foundation

@@ -1,0 +1,136 @@
+import DHCPWatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Reads one live interface on a thread of its own, decodes and tracks, and queues the events.
+/// A capture that fails later (the interface went away) is logged and reopened every two seconds.
+final class CaptureWorker: @unchecked Sendable {
+    let interface: String
+    let queue: LeaseQueue
+    let logger: Logger
+    private let state = NIOLockedValueBox<(stopped: Bool, capture: PcapCapture?)>((false, nil))
+    private var thread: Thread?
+    let counters = NIOLockedValueBox(Counters())
+
+    struct Counters {
+        var frames = 0
+        var malformed = 0
+        var events = 0
+    }
+
+    /// Opens the interface now, so a bad name or missing permission fails at start.
+    init(interface: String, queue: LeaseQueue, logger: Logger) throws(PcapCapture.Failure) {
+        self.interface = interface
+        self.queue = queue
+        self.logger = logger
+        let capture = try PcapCapture(.interface(interface))
+        state.withLockedValue { $0.capture = capture }
+    }
+
+    func start() {
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "capture-\(interface)"
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        let capture = state.withLockedValue { state -> PcapCapture? in
+            state.stopped = true
+            return state.capture
+        }
+        capture?.stop()
+    }
+
+    private var stopped: Bool { state.withLockedValue { $0.stopped } }
+
+    private func loop() {
+        var tracker = LeaseTracker()
+        while !stopped {
+            guard let capture = state.withLockedValue({ $0.capture }) else {
+                Thread.sleep(forTimeInterval: 2)
+                if stopped { return }
+                do {
+                    let reopened = try PcapCapture(.interface(interface))
+                    state.withLockedValue { $0.capture = reopened }
+                    logger.info("capturing DHCP again", metadata: ["interface": "\(interface)"])
+                } catch {
+                    continue
+                }
+                continue
+            }
+            switch capture.next() {
+            case .frame(let bytes, let timestamp):
+                counters.withLockedValue { $0.frames += 1 }
+                do {
+                    let packet = try FrameDecoder.decode(bytes, linkType: capture.linkType, timestamp: timestamp,
+                                                         interface: interface)
+                    let events = tracker.ingest(packet)
+                    if !events.isEmpty {
+                        counters.withLockedValue { $0.events += events.count }
+                        queue.push(events.map { LeaseQueue.Item(event: $0, interface: interface) })
+                    }
+                } catch {
+                    counters.withLockedValue { $0.malformed += 1 }
+                    logger.debug("skipped a frame", metadata: ["interface": "\(interface)", "reason": "\(error)"])
+                }
+            case .timeout:
+                continue
+            case .end:
+                if stopped { return }
+                state.withLockedValue { $0.capture = nil }
+            case .failed(let reason):
+                logger.error("DHCP capture failed; retrying every 2 s", metadata: ["interface": "\(interface)", "error": "\(reason)"])
+                state.withLockedValue { $0.capture = nil }
+            }
+        }
+    }
+}
+
+/// Replays a capture file through the same decoder and tracker, as though it had just happened:
+/// timestamps are shifted so that the last packet is now.
+enum CaptureReplay {
+    struct Summary: Sendable {
+        var frames = 0
+        var messages = 0
+        var malformed = 0
+        var events = 0
+        var shift = 0.0
+    }
+
+    static func replay(path: String, into queue: LeaseQueue, now: Double) throws(PcapCapture.Failure) -> Summary {
+        let capture = try PcapCapture(.file(path))
+        var frames: [(bytes: [UInt8], timestamp: Double)] = []
+        loop: while true {
+            switch capture.next() {
+            case .frame(let bytes, let timestamp): frames.append((bytes, timestamp))
+            case .timeout: continue
+            case .end: break loop
+            case .failed(let reason): throw PcapCapture.Failure(description: "cannot read capture \(path): \(reason)")
+            }
+        }
+        var summary = Summary(frames: frames.count)
+        summary.shift = now - (frames.map(\.timestamp).max() ?? now)
+        var tracker = LeaseTracker()
+        var items: [LeaseQueue.Item] = []
+        for frame in frames {
+            do {
+                let packet = try FrameDecoder.decode(frame.bytes, linkType: capture.linkType,
+                                                     timestamp: frame.timestamp + summary.shift)
+                summary.messages += 1
+                let events = tracker.ingest(packet)
+                summary.events += events.count
+                items += events.map { LeaseQueue.Item(event: $0, interface: nil) }
+            } catch {
+                summary.malformed += 1
+            }
+            if items.count >= 4096 {
+                queue.push(items)
+                items = []
+            }
+        }
+        queue.push(items)
+        return summary
+    }
+}

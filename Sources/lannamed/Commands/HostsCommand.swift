@@ -108,7 +108,7 @@ struct HostsCommand: AsyncParsableCommand {
                 let changed = try store.upsert(all: hosts)
                 for line in skipped { printOut("skipped \(line)") }
                 printOut("imported \(hosts.count) names (\(changed) new or changed) from \(file)")
-            } catch let error as ZoneError {
+            } catch {
                 throw fail("\(file): \(error.description)")
             }
         }
@@ -139,6 +139,7 @@ enum HostListing {
                 "last_seen": iso(host.lastSeen) as Any? ?? NSNull(),
                 "state": host.state as Any? ?? NSNull(),
                 "ptr": host.publishesPTR,
+                "note": host.note as Any? ?? NSNull(),
             ]
         }
         let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
@@ -147,13 +148,13 @@ enum HostListing {
 
     static func table(_ hosts: [HostRecord], origin: DomainName) -> String {
         if hosts.isEmpty { return "no hosts in \(origin)" }
-        var rows = [["NAME", "ADDRESSES", "SOURCE", "MAC", "EXPIRES"]]
+        var rows = [["NAME", "ADDRESSES", "SOURCE", "MAC", "EXPIRES", "NOTE"]]
         for host in hosts {
             rows.append([fqdn(host, origin), host.addresses.map(\.description).joined(separator: ","),
                          host.source.rawValue + (host.state.map { "/\($0)" } ?? ""), host.mac ?? "-",
-                         iso(host.leaseEnd) ?? "-"])
+                         iso(host.leaseEnd) ?? "-", host.note ?? ""])
         }
-        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)

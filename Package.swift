@@ -27,7 +27,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "Forwarder", dependencies: ["DNSWire"]),
+        .target(
+            name: "Forwarder",
+            dependencies: [
+                "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .systemLibrary(
             name: "CPcap",
             path: "Sources/CPcap",
@@ -52,5 +60,6 @@ let package = Package(
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone"]),
+        .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
     ]
 )

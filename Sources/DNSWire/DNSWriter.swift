@@ -37,7 +37,8 @@ public struct DNSWriter: Sendable {
         bytes[position + 1] = UInt8(truncatingIfNeeded: value)
     }
 
-    /// Drops everything written after `length` (used when an answer must be truncated).
+    /// Drops everything written after `length` (used when an answer must be truncated). Cut only
+    /// at a record boundary: a cut inside a name would leave compression targets half gone.
     public mutating func truncate(to length: Int) {
         guard length < bytes.count else { return }
         bytes.removeSubrange(length...)

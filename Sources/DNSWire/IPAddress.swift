@@ -46,7 +46,8 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// RFC 4291 sec. 2.2 text forms: full, `::`-compressed, and with a trailing dotted quad.
     public init?(_ text: some StringProtocol) {
         var text = String(text)
-        if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }  // zone id
+        // A zone index (`fe80::1%eth0`) names a link of one machine: meaningless in DNS data.
+        if text.contains("%") { return nil }
         guard !text.isEmpty, text.count <= 45 else { return nil }
         var tail: [UInt8] = []
         if text.contains(".") {
@@ -70,7 +71,8 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
             if part.isEmpty { return [] }
             var out: [UInt16] = []
             for group in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard (1...4).contains(group.count), let value = UInt16(group, radix: 16) else { return nil }
+                guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit),
+                      let value = UInt16(group, radix: 16) else { return nil }
                 out.append(value)
             }
             return out
@@ -96,6 +98,10 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// RFC 5952 text: lower case, longest run of two or more zero groups as `::`.
     public var description: String {
+        // IPv4-mapped addresses keep the dotted quad (RFC 5952 sec. 5).
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return "::ffff:" + bytes[12...].map(String.init).joined(separator: ".")
+        }
         let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
         var bestStart = -1, bestLength = 0, runStart = -1
         for i in 0...8 {

@@ -81,19 +81,31 @@ public struct Message: Hashable, Sendable {
         return writer.bytes
     }
 
+    /// Writes the message. A section never holds more than 65535 entries and a record whose
+    /// RDATA cannot be framed is left out, so the counts always match what was written.
     public func serialize(into writer: inout DNSWriter) {
+        let start = writer.count
         writer.write(header.id)
         let (b2, b3) = header.flagBytes
         writer.write(b2)
         writer.write(b3)
-        writer.write(UInt16(questions.count))
-        writer.write(UInt16(answers.count))
-        writer.write(UInt16(authorities.count))
-        writer.write(UInt16(additionals.count + (edns == nil ? 0 : 1)))
-        for question in questions { question.serialize(into: &writer) }
-        for record in answers { record.serialize(into: &writer) }
-        for record in authorities { record.serialize(into: &writer) }
-        for record in additionals { record.serialize(into: &writer) }
-        if let edns { edns.record.serialize(into: &writer) }
+        let countsAt = writer.count
+        writer.write(bytes: [UInt8](repeating: 0, count: 8))
+        let limit = Int(UInt16.max)
+        for question in questions.prefix(limit) { question.serialize(into: &writer) }
+        func section(_ records: [ResourceRecord], room: Int) -> UInt16 {
+            var written = 0
+            for record in records where written < room && record.serialize(into: &writer) { written += 1 }
+            return UInt16(written)
+        }
+        let an = section(answers, room: limit)
+        let ns = section(authorities, room: limit)
+        var ar = section(additionals, room: limit - (edns == nil ? 0 : 1))
+        if let edns, edns.record.serialize(into: &writer) { ar += 1 }
+        writer.patch(UInt16(min(questions.count, limit)), at: countsAt)
+        writer.patch(an, at: countsAt + 2)
+        writer.patch(ns, at: countsAt + 4)
+        writer.patch(ar, at: countsAt + 6)
+        _ = start
     }
 }

@@ -140,9 +140,11 @@ public enum RecordData: Hashable, Sendable {
             writer.write(name: target, compress: false)
         case .opt(let options):
             for option in options {
+                // An option longer than its 16-bit length can say is cut to fit.
+                let count = min(option.data.count, Int(UInt16.max))
                 writer.write(option.code)
-                writer.write(UInt16(option.data.count))
-                writer.write(bytes: option.data)
+                writer.write(UInt16(count))
+                writer.write(bytes: option.data.prefix(count))
             }
         case .unknown(_, let bytes): writer.write(bytes: bytes)
         }

@@ -34,7 +34,8 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
         let upper = text.uppercased()
         if let hit = Self.names.first(where: { $0.value == upper }) {
             self.init(hit.key)
-        } else if upper.hasPrefix("TYPE"), let value = UInt16(upper.dropFirst(4)) {
+        } else if upper.hasPrefix("TYPE"), upper.count > 4, upper.dropFirst(4).allSatisfy(\.isASCII),
+                  upper.dropFirst(4).allSatisfy(\.isNumber), let value = UInt16(upper.dropFirst(4)) {
             self.init(value)
         } else {
             return nil

@@ -62,7 +62,11 @@ public struct ResourceRecord: Hashable, Sendable {
         data = try RecordData(parsing: &reader, type: type, length: length)
     }
 
-    public func serialize(into writer: inout DNSWriter) {
+    /// Writes the record; returns false (and writes nothing) when its RDATA is longer than
+    /// RDLENGTH can say (65535 bytes).
+    @discardableResult
+    public func serialize(into writer: inout DNSWriter) -> Bool {
+        let start = writer.count
         writer.write(name: name)
         writer.write(type.rawValue)
         writer.write(recordClass.rawValue)
@@ -70,6 +74,12 @@ public struct ResourceRecord: Hashable, Sendable {
         let lengthAt = writer.count
         writer.write(UInt16(0))
         data.serialize(into: &writer)
-        writer.patch(UInt16(writer.count - lengthAt - 2), at: lengthAt)
+        let length = writer.count - lengthAt - 2
+        guard length <= Int(UInt16.max) else {
+            writer.truncate(to: start)
+            return false
+        }
+        writer.patch(UInt16(length), at: lengthAt)
+        return true
     }
 }

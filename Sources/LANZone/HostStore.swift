@@ -32,8 +32,26 @@ public final class HostStore: Sendable {
 
     static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
-        if let error = error as? CocoaError, let path = error.filePath { return "\(error.localizedDescription) (\(path))" }
+        if let error = error as? CocoaError {
+            if let path = error.filePath, let why = directoryProblem(path) { return why }
+            return error.localizedDescription + (error.filePath.map { " (\($0))" } ?? "")
+        }
         return "\(error)"
+    }
+
+    /// Why a directory cannot be made: the nearest existing ancestor is a file, or not writable.
+    static func directoryProblem(_ path: String) -> String? {
+        var ancestor = (path as NSString).standardizingPath
+        while !ancestor.isEmpty && ancestor != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "\(ancestor) is not a directory" }
+                if !FileManager.default.isWritableFile(atPath: ancestor) { return "no permission to create a directory in \(ancestor)" }
+                return nil
+            }
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        return nil
     }
 
     /// Runs `body` in one write transaction and maps errors to `ZoneError`.
@@ -152,7 +170,12 @@ public final class HostStore: Sendable {
                 try db.execute(sql: "DELETE FROM host WHERE name = ?", arguments: [existing.name])
                 changed += 1
             }
-            for record in records where try Self.upsert(db, record, now: now) { changed += 1 }
+            for record in records {
+                // A name held by a host of another source is left to that host.
+                if let holder = try String.fetchOne(db, sql: "SELECT source FROM host WHERE name = ?", arguments: [record.name]),
+                   holder != source.rawValue { continue }
+                if try Self.upsert(db, record, now: now) { changed += 1 }
+            }
             if changed > 0 { try Self.bump(db, now: now) }
             return changed
         }

@@ -13,11 +13,12 @@ public enum HostsFile {
     public static func parse(_ text: String) throws(ZoneError) -> [Entry] {
         var entries: [Entry] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // `\r\n` is one Character in Swift: split on every kind of line end.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            let fields = line.split(whereSeparator: \.isWhitespace)
             if fields.isEmpty { continue }
             guard let address = IPAddress(fields[0]) else {
                 throw ZoneError.hostsFile(line: number, "\"\(fields[0])\" is not an IPv4 or IPv6 address")
@@ -35,7 +36,8 @@ public enum HostsFile {
     static func isSystemEntry(_ entry: Entry) -> Bool {
         switch entry.address {
         case .v4(let v4): return v4.bytes[0] == 127
-        case .v6(let v6): return v6.bytes[0] == 0xFF || v6 == IPv6Address("::1")!
+        // ff00::/8 multicast, ::1, and Debian's old `fe00::0 ip6-localnet`.
+        case .v6(let v6): return v6.bytes[0] == 0xFF || v6 == IPv6Address("::1")! || v6 == IPv6Address("fe00::")!
         }
     }
 
@@ -55,9 +57,18 @@ public enum HostsFile {
             for (index, text) in entry.names.enumerated() {
                 let name: String
                 do {
-                    name = try StaticName.relative(text, in: origin)
+                    // Hosts files hold single labels or full names: `nas.example.org` is a full
+                    // name (outside the zone unless it ends in it), not `nas.example.org.lan`.
+                    let absolute = text.contains(".") && !text.hasSuffix(".") ? text + "." : text
+                    name = try StaticName.relative(absolute, in: origin)
                 } catch {
-                    skipped.append("line \(entry.line): \(error)")
+                    // Report the name as the file has it.
+                    let reported: ZoneError = switch error {
+                    case .invalidName(_, let why): .invalidName(text, why)
+                    case .outsideZone(_, let zone): .outsideZone(text, zone)
+                    default: error
+                    }
+                    skipped.append("line \(entry.line): \(reported)")
                     continue
                 }
                 let key = name.lowercased()

@@ -55,7 +55,9 @@ public final class ZoneSnapshot: Sendable {
         addZone(config.origin, .lan)
         addZone(SpecialZones.localhost, .localhost)
         for apex in SpecialZones.reverse { addZone(apex, .reverse) }
-        for apex in SpecialZones.emptyForward where !config.origin.isSubdomain(of: apex) { addZone(apex, .empty) }
+        // An empty zone above the LAN zone (home.arpa. above lan.home.arpa.) stays: lookups take
+        // the deepest zone first.
+        for apex in SpecialZones.emptyForward where apex != config.origin { addZone(apex, .empty) }
 
         var nodes: [DomainName: Node] = [:]
         var nonTerminals = Set<DomainName>()
@@ -110,6 +112,9 @@ public final class ZoneSnapshot: Sendable {
         // Loopback PTRs (RFC 6761 sec. 6.3) unless a host claims those addresses.
         for loopback in [IPAddress("127.0.0.1")!, IPAddress("::1")!] where nodes[loopback.reverseName] == nil {
             nodes[loopback.reverseName] = Node(ptr: [SpecialZones.localhost])
+            if let apex = Self.enclosingZone(of: loopback.reverseName, in: zones, depths: depths)?.apex {
+                markAncestors(of: loopback.reverseName, below: apex)
+            }
         }
 
         self.zones = zones

@@ -112,8 +112,14 @@ struct IPv6AddressTests {
         #expect(IPv6Address("::FFFF:C000:201") == address)
     }
 
-    @Test func zoneIDIsIgnored() {
-        #expect(IPv6Address("fe80::1%eth0") == IPv6Address("fe80::1"))
+    /// A zone index names a link of one machine: it has no place in DNS data.
+    @Test func zoneIDIsRefused() {
+        #expect(IPv6Address("fe80::1%eth0") == nil)
+        #expect(IPAddress("fe80::1%eth0") == nil)
+    }
+
+    @Test func ipv4MappedKeepsTheDottedQuad() {
+        #expect(IPv6Address("::ffff:192.0.2.1")?.description == "::ffff:192.0.2.1")
     }
 
     @Test(arguments: [

@@ -178,12 +178,22 @@ struct HostsFileHostsTests {
     @Test func sourceAndOriginAreApplied() throws {
         let (hosts, skipped) = try hosts("""
             192.168.1.20 printer.home.arpa printer
-            192.168.1.21 scanner.lan
+            192.168.1.21 scanner
             """, origin: "home.arpa.", source: .config)
         #expect(skipped.isEmpty)
-        #expect(hosts.map(\.name) == ["printer", "scanner.lan"])
+        #expect(hosts.map(\.name) == ["printer", "scanner"])
         #expect(hosts.map(\.source) == [.config, .config])
         #expect(hosts.first?.publishesPTR == true)
+    }
+
+    /// Hosts files hold single labels or full names: a dotted name is never made relative.
+    @Test func dottedNamesAreFullNames() throws {
+        let (hosts, skipped) = try hosts("""
+            192.168.1.21 scanner.lan
+            192.168.1.22 lab.scanner.home.arpa
+            """, origin: "home.arpa.")
+        #expect(hosts.map(\.name) == ["lab.scanner"])
+        #expect(skipped == ["line 1: \"scanner.lan\" is outside the zone home.arpa."])
     }
 
     @Test func crlfFileImportsTheSameHostsAsAnLFOne() throws {

@@ -59,29 +59,30 @@ struct ConfigFile {
             if let hosts = zone["hosts"] {
                 guard let array = hosts.array else { throw fail("zone", "hosts", "should be a list of [[zone.hosts]] tables") }
                 var records: [HostRecord] = []
-                for case let entry? in array.map({ $0.table }) {
-                    try allow(entry, table: "zone.hosts", keys: ["name", "addresses", "aliases"])
-                    guard let name = try string(entry, "name", in: "zone.hosts") else {
-                        throw fail("zone.hosts", nil, "every [[zone.hosts]] needs a name")
+                for (entryIndex, entry) in array.compactMap({ $0.table }).enumerated() {
+                    let n = entryIndex
+                    try allow(entry, table: "zone.hosts", keys: ["name", "addresses", "aliases"], occurrence: n)
+                    guard let name = try string(entry, "name", in: "zone.hosts", occurrence: n) else {
+                        throw fail("zone.hosts", nil, "every [[zone.hosts]] needs a name", occurrence: n)
                     }
-                    guard let texts = try strings(entry, "addresses", in: "zone.hosts"), !texts.isEmpty else {
-                        throw fail("zone.hosts", "name", "host \"\(name)\" needs addresses = [\"...\"]")
+                    guard let texts = try strings(entry, "addresses", in: "zone.hosts", occurrence: n), !texts.isEmpty else {
+                        throw fail("zone.hosts", "name", "host \"\(name)\" needs addresses = [\"...\"]", occurrence: n)
                     }
                     var addresses: [IPAddress] = []
                     for text in texts {
                         guard let address = IPAddress(text) else {
-                            throw fail("zone.hosts", "addresses", "\"\(text)\" is not an IPv4 or IPv6 address")
+                            throw fail("zone.hosts", "addresses", "\"\(text)\" is not an IPv4 or IPv6 address", occurrence: n)
                         }
                         addresses.append(address)
                     }
-                    let aliases = try strings(entry, "aliases", in: "zone.hosts") ?? []
+                    let aliases = try strings(entry, "aliases", in: "zone.hosts", occurrence: n) ?? []
                     for (index, alias) in ([name] + aliases).enumerated() {
                         do {
                             let relative = try StaticName.relative(alias, in: settings.zone.name)
                             records.append(HostRecord(name: relative, addresses: addresses, source: .config,
                                                       publishesPTR: index == 0))
                         } catch {
-                            throw fail("zone.hosts", index == 0 ? "name" : "aliases", error.description)
+                            throw fail("zone.hosts", index == 0 ? "name" : "aliases", error.description, occurrence: n)
                         }
                     }
                 }
@@ -136,10 +137,11 @@ struct ConfigFile {
 
     // MARK: - Typed access with errors that point at a line
 
-    func allow(_ table: TOMLTable, table name: String?, keys: Set<String>) throws(ConfigError) {
+    func allow(_ table: TOMLTable, table name: String?, keys: Set<String>, occurrence: Int? = nil) throws(ConfigError) {
         for key in table.keys where !keys.contains(key) {
             let place = name.map { "in [\($0)]" } ?? "at the top level"
-            throw fail(name, key, "unknown setting \"\(key)\" \(place); known: \(keys.sorted().joined(separator: ", "))")
+            throw fail(name, key, "unknown setting \"\(key)\" \(place); known: \(keys.sorted().joined(separator: ", "))",
+                       occurrence: occurrence)
         }
     }
 
@@ -149,19 +151,25 @@ struct ConfigFile {
         return table
     }
 
-    func string(_ table: TOMLTable, _ key: String, in name: String) throws(ConfigError) -> String? {
+    func string(_ table: TOMLTable, _ key: String, in name: String, occurrence: Int? = nil) throws(ConfigError) -> String? {
         guard let value = table[key] else { return nil }
-        guard let string = value.string else { throw fail(name, key, "\"\(key)\" should be a string in quotes") }
+        guard let string = value.string else {
+            throw fail(name, key, "\"\(key)\" should be a string in quotes", occurrence: occurrence)
+        }
         return string
     }
 
-    func strings(_ table: TOMLTable, _ key: String, in name: String) throws(ConfigError) -> [String]? {
+    func strings(_ table: TOMLTable, _ key: String, in name: String, occurrence: Int? = nil) throws(ConfigError) -> [String]? {
         guard let value = table[key] else { return nil }
         if let single = value.string { return [single] }
-        guard let array = value.array else { throw fail(name, key, "\"\(key)\" should be a list of strings") }
+        guard let array = value.array else {
+            throw fail(name, key, "\"\(key)\" should be a list of strings", occurrence: occurrence)
+        }
         var out: [String] = []
         for element in array {
-            guard let string = element.string else { throw fail(name, key, "\"\(key)\" should hold only strings") }
+            guard let string = element.string else {
+                throw fail(name, key, "\"\(key)\" should hold only strings", occurrence: occurrence)
+            }
             out.append(string)
         }
         return out
@@ -176,33 +184,43 @@ struct ConfigFile {
         return number
     }
 
-    func fail(_ table: String?, _ key: String?, _ message: String) -> ConfigError {
-        ConfigError(file: path, line: line(of: key, in: table), message: message)
+    func fail(_ table: String?, _ key: String?, _ message: String, occurrence: Int? = nil) -> ConfigError {
+        ConfigError(file: path, line: line(of: key, in: table, occurrence: occurrence), message: message)
     }
 
-    /// The 1-based line where `key` is set inside `[table]` (or `[[table]]`), or where the table
-    /// starts, found by reading the text.
-    func line(of key: String?, in table: String?) -> Int? {
-        var current: String? = nil
-        var tableLine: Int? = nil
+    /// The 1-based line where `key` is set inside `[table]` (the `occurrence`-th `[[table]]` for
+    /// arrays of tables), dotted keys included (`server.listen = ...` at the top level), or the
+    /// line of the table's header; found by reading the text.
+    func line(of key: String?, in table: String?, occurrence: Int? = nil) -> Int? {
+        var current = ""
+        var seen: [String: Int] = [:]
+        var headerLine: Int?
+        let wantedTable = table ?? ""
+        let target = [table, key].compactMap { $0 }.joined(separator: ".")
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("#") || line.isEmpty { continue }
             if line.hasPrefix("[") {
-                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
-                current = name
-                if name == table && tableLine == nil { tableLine = index + 1 }
+                if let close = line.lastIndex(of: "]") { line = String(line[...close]) }
+                current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")).replacingOccurrences(of: "\"", with: "")
+                seen[current, default: 0] += 1
+                // A top-level key that is a table: its header is the place.
+                if table == nil, let key, current == key || current.hasPrefix(key + ".") { return index + 1 }
+                if current == wantedTable, headerLine == nil, occurrence == nil || seen[current] == occurrence! + 1 {
+                    headerLine = index + 1
+                }
                 continue
             }
-            guard current == table, let key else { continue }
-            let head = line.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
-            if head == key || head == "\"\(key)\"" { return index + 1 }
-            // Dotted keys at the top level (`server.listen = ...`).
-            if table == nil, let dot = head.firstIndex(of: "."), String(head[..<dot]) == key { return index + 1 }
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            let keyText = line[..<equals].split(separator: ".").map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            }.joined(separator: ".")
+            let path = current.isEmpty ? keyText : current + "." + keyText
+            guard key != nil, path == target else { continue }
+            if let occurrence, current == wantedTable, seen[current] != occurrence + 1 { continue }
+            return index + 1
         }
-        if table == nil, let key {
-            return line(of: key.split(separator: ".").last.map(String.init), in: key)
-        }
-        return tableLine
+        return headerLine
     }
 
     /// toml++ messages start lower-case and lack a full stop.

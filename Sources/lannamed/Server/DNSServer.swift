@@ -1,3 +1,4 @@
+import Forwarder
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,18 +1,5 @@
+import Forwarder
 import NIOCore
-
-/// RFC 1035 sec. 4.2.2 framing: each message preceded by its two-byte length.
-struct DNSFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
-              buffer.readableBytes >= Int(length) + 2 else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 2)
-        let frame = buffer.readSlice(length: Int(length))!
-        context.fireChannelRead(wrapInboundOut(frame))
-        return .continue
-    }
-}
 
 /// Answers framed queries on one TCP connection, several per connection, in order (RFC 7766).
 /// The connection closes after an idle timeout (IdleStateHandler before this handler).

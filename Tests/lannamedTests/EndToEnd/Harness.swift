@@ -516,7 +516,7 @@ final class Daemon {
     private func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run"] + listenArguments + ["--database", database, "--config", config, "--threads", "2"]
+        process.arguments = ["run"] + listenArguments + ["--database", database, "--config", config, "--threads", "2", "--no-dhcp"]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         process.environment = env
@@ -539,7 +539,7 @@ final class Daemon {
                 if text.contains("already in use") { throw HarnessError.portTaken }
                 throw HarnessError.daemonDidNotStart("exited with \(process.terminationStatus): \(text)")
             }
-            let probe = run("dig", ["@127.0.0.1", "-p", "\(port)", "+time=1", "+tries=1", "+short", "lan.", "SOA"], timeout: 3)
+            let probe = run("dig", ["-r", "@127.0.0.1", "-p", "\(port)", "+time=1", "+tries=1", "+short", "lan.", "SOA"], timeout: 3)
             if probe.status == 0 && !probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
             if probe.status == 127 { break }  // dig missing: already recorded
             usleep(50_000)
@@ -595,9 +595,9 @@ final class Daemon {
 
     // MARK: Queries
 
-    /// `dig @127.0.0.1 -p PORT ARGS` (or @::1), bounded: one try, two seconds each.
+    /// `dig -r @127.0.0.1 -p PORT ARGS` (or @::1; -r: no ~/.digrc), bounded: one try, two seconds each.
     func dig(_ args: [String], server: String = "127.0.0.1") -> DNSReply {
-        let output = run("dig", ["@\(server)", "-p", "\(port)", "+time=2", "+tries=1"] + args, timeout: 10)
+        let output = run("dig", ["-r", "@\(server)", "-p", "\(port)", "+time=2", "+tries=1"] + args, timeout: 10)
         return DNSReply(output.stdout + (output.status == 0 ? "" : "\n;; dig exit \(output.status): \(output.stderr)"))
     }
 
@@ -608,7 +608,7 @@ final class Daemon {
 
     /// `dig +short` lines.
     func short(_ args: [String], server: String = "127.0.0.1") -> [String] {
-        let output = run("dig", ["@\(server)", "-p", "\(port)", "+time=2", "+tries=1", "+short"] + args, timeout: 10)
+        let output = run("dig", ["-r", "@\(server)", "-p", "\(port)", "+time=2", "+tries=1", "+short"] + args, timeout: 10)
         return output.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

@@ -168,7 +168,7 @@ extension EndToEnd {
             let norecurse = daemon.dig(["+norecurse", "printer.lan.", "A"])
             #expect(norecurse.flags.sorted() == ["aa", "qr"], "\(norecurse)")
 
-            let both = run("dig", ["@127.0.0.1", "-p", "\(daemon.port)", "+time=2", "+tries=1", "+qr", "printer.lan.", "A"])
+            let both = run("dig", ["-r", "@127.0.0.1", "-p", "\(daemon.port)", "+time=2", "+tries=1", "+qr", "printer.lan.", "A"])
             let flagLines = both.stdout.split(separator: "\n").filter { $0.hasPrefix(";; flags:") }
             #expect(flagLines.count == 2, "query and response flags: \(both.stdout)")
             if flagLines.count == 2 {

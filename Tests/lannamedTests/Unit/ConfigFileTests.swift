@@ -8,7 +8,7 @@ import Testing
 @Suite struct ConfigFileTests {
     func load(_ text: String) throws(ConfigError) -> Settings {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-\(UUID().uuidString).toml").path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         var settings = Settings()
         try ConfigFile(path: path).apply(to: &settings)
@@ -80,9 +80,9 @@ import Testing
     }
 
     @Test func syntaxErrorsNameTheirLine() throws {
-        let failure = try #require(failure(of: "[zone]\nname = \"lan\nttl = 5\n"))
-        #expect(failure.line == 2)
-        #expect(failure.description.contains(":2:"))
+        let problem = try #require(failure(of: "[zone]\nname = \"lan\nttl = 5\n"))
+        #expect(problem.line == 2)
+        #expect(problem.description.contains(":2:"))
     }
 
     @Test(arguments: [
@@ -99,9 +99,9 @@ import Testing
         ("[tls]\nkey = 1\n", 1, "unknown setting \"tls\""),
     ])
     func badValuesNameTheirLineAndSayWhy(text: String, line: Int, words: String) throws {
-        let failure = try #require(failure(of: text))
-        #expect(failure.line == line, "\(failure)")
-        #expect(failure.message.contains(words), "\(failure)")
+        let problem = try #require(failure(of: text))
+        #expect(problem.line == line, "\(problem)")
+        #expect(problem.message.contains(words), "\(problem)")
     }
 
     @Test func missingFileSaysSo() {

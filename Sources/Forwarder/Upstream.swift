@@ -1,0 +1,106 @@
+import DNSWire
+
+/// An upstream resolver: `ADDR[:PORT]` over UDP (TCP for truncated answers), or
+/// `tls://ADDR[:853]#server-name` for DNS over TLS (RFC 7858).
+public struct Upstream: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPAddress
+    public var port: Int
+    /// The name the TLS certificate must carry; nil for plain DNS.
+    public var tlsName: String?
+
+    public init(address: IPAddress, port: Int = 53, tlsName: String? = nil) {
+        self.address = address
+        self.port = port
+        self.tlsName = tlsName
+    }
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public init(parsing text: String) throws(ParseError) {
+        var rest = Substring(text)
+        var tls = false
+        if rest.hasPrefix("tls://") {
+            tls = true
+            rest = rest.dropFirst(6)
+        }
+        var name: String?
+        if let hash = rest.firstIndex(of: "#") {
+            name = String(rest[rest.index(after: hash)...])
+            rest = rest[..<hash]
+            guard tls, !(name ?? "").isEmpty else {
+                throw ParseError(description: "\"\(text)\": a #server-name goes only with tls://")
+            }
+        }
+        var host = String(rest)
+        var port = tls ? 853 : 53
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { throw ParseError(description: "\"\(text)\": [ without ]") }
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let value = Int(after.dropFirst()) else {
+                    throw ParseError(description: "\"\(text)\": expected [IPv6]:PORT")
+                }
+                port = value
+            }
+        } else if rest.filter({ $0 == ":" }).count == 1, let colon = rest.firstIndex(of: ":") {
+            host = String(rest[..<colon])
+            guard let value = Int(rest[rest.index(after: colon)...]) else {
+                throw ParseError(description: "\"\(text)\": the port is not a number")
+            }
+            port = value
+        }
+        guard let address = IPAddress(host) else {
+            throw ParseError(description: "\"\(text)\": \"\(host)\" is not an IPv4 or IPv6 address")
+        }
+        guard (1...65535).contains(port) else { throw ParseError(description: "\"\(text)\": port \(port) is out of range") }
+        if tls && name == nil { name = host }
+        self.init(address: address, port: port, tlsName: tls ? name : nil)
+    }
+
+    public var description: String {
+        let hostPort: String
+        switch address {
+        case .v4: hostPort = "\(address):\(port)"
+        case .v6: hostPort = "[\(address)]:\(port)"
+        }
+        if let tlsName { return "tls://\(hostPort)#\(tlsName)" }
+        return hostPort
+    }
+}
+
+/// Which upstreams serve which names: conditional forwarding first (the longest matching
+/// domain), then the default list, each in priority order.
+public struct ForwardingPolicy: Sendable, Hashable {
+    public var defaults: [Upstream]
+    public var domains: [DomainName: [Upstream]]
+
+    public init(defaults: [Upstream], domains: [DomainName: [Upstream]] = [:]) {
+        self.defaults = defaults
+        self.domains = domains
+    }
+
+    public var isEmpty: Bool { defaults.isEmpty && domains.isEmpty }
+
+    public var allUpstreams: [Upstream] {
+        var seen: [Upstream] = []
+        for upstream in defaults + domains.keys.sorted().flatMap({ domains[$0]! }) where !seen.contains(upstream) {
+            seen.append(upstream)
+        }
+        return seen
+    }
+
+    public func upstreams(for name: DomainName) -> [Upstream] {
+        if !domains.isEmpty {
+            var current = name
+            while true {
+                if let list = domains[current] { return list }
+                if current.isRoot { break }
+                current = current.parent
+            }
+        }
+        return defaults
+    }
+}

@@ -134,7 +134,7 @@ struct IPv6AddressTests {
         #expect(IPv6Address(text) == nil)
     }
 
-    // BUG: each group is converted with UInt16(_:radix:), which accepts a leading '+' or '-',
+    // Regression test (was a bug): each group is converted with UInt16(_:radix:), which accepts a leading '+' or '-',
     // so "+1::", "-0::" and "2001:db8::+1" are taken as valid addresses. RFC 4291 sec. 2.2
     // groups are one to four hex digits only.
     @Test(arguments: ["+1::", "-0::", "2001:db8::+1", "::-0", "+0:0:0:0:0:0:0:0"])

@@ -37,7 +37,7 @@ struct RecordTypeTests {
         #expect(RecordType(text: text) == nil)
     }
 
-    // BUG: RecordType(text:) hands the digits to UInt16(_:), which also accepts a sign, so
+    // Regression test (was a bug): RecordType(text:) hands the digits to UInt16(_:), which also accepts a sign, so
     // "TYPE+1" is read as type 1 (A). RFC 3597 sec. 5 allows only decimal digits after "TYPE".
     @Test func signedNumberAfterTYPEIsRejected() {
         #expect(RecordType(text: "TYPE+1") == nil)

@@ -85,7 +85,7 @@ struct ResourceRecordTests {
         #expect(wireError { try ResourceRecord(parsing: &reader) }?.code == .truncated, "\(what)")
     }
 
-    // BUG: RDATA longer than 65535 bytes cannot be represented in RDLENGTH, and
+    // Regression test (was a bug): RDATA longer than 65535 bytes cannot be represented in RDLENGTH, and
     // ResourceRecord.serialize(into:) traps in `UInt16(writer.count - lengthAt - 2)` instead of
     // failing cleanly (DNSWireError.Code.messageTooLarge exists for this but is never thrown).
     // Message.serialize traps the same way in `UInt16(answers.count)` for more than 65535 records.

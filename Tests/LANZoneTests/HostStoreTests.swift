@@ -259,7 +259,7 @@ struct HostStoreTests {
     @Test func replaceLeavesANameHeldByAnotherSourceToThatHost() throws {
         try store.upsert(printer("198.51.100.20", name: "printer", source: .static))
         let before = try store.state()
-        // BUG: replace(source:with:) upserts every record whatever source holds the name, so the
+        // Regression test (was a bug): replace(source:with:) upserts every record whatever source holds the name, so the
         // config entry takes the static host over (source becomes .config, addresses replaced).
         let changed = try store.replace(source: .config, with: [printer("198.51.100.99", name: "Printer", source: .config)])
         let host = try #require(try store.host(named: "printer"))
@@ -390,7 +390,7 @@ struct HostStoreFileTests {
             Issue.record("expected ZoneError.store, got \(String(describing: error))")
             return
         }
-        // BUG: HostStore.describe(_:) prints CocoaError.localizedDescription, which on Linux is
+        // Regression test (was a bug): HostStore.describe(_:) prints CocoaError.localizedDescription, which on Linux is
         // "The operation could not be completed. (NSCocoaErrorDomain error 512.)", and drops the
         // underlying POSIX error ("Not a directory") that says what is wrong.
         #expect(message.lowercased().contains("not a directory"), "\(message)")

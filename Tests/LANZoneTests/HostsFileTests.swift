@@ -22,7 +22,7 @@ struct HostsFileParseTests {
     /// A file written on Windows: every line ends in CR LF. Swift's `Character` treats "\r\n" as
     /// one grapheme, so it never equals "\n" or "\r".
     @Test func crlfLineEndings() throws {
-        // BUG: HostsFile.parse splits the String on the Character "\n" and fields on "\r", but
+        // Regression test (was a bug): HostsFile.parse splits the String on the Character "\n" and fields on "\r", but
         // "\r\n" is a single Character that is neither: a CRLF file is read as one line, so names
         // swallow the following lines ("printer\r\n198.51.100.21") and a leading comment hides
         // the whole file.
@@ -49,7 +49,7 @@ struct HostsFileParseTests {
         ("198.51.100.20 printer\n2001:db8::1\t\r\n", 2, "an address needs at least one name after it"),
     ])
     func crlfErrorsNameTheirLine(_ text: String, _ line: Int, _ message: String) {
-        // BUG: same CRLF defect as in crlfLineEndings: the bad line is not seen as a line of its
+        // Regression test (was a bug): same CRLF defect as in crlfLineEndings: the bad line is not seen as a line of its
         // own (or "\r\n" is taken as a name), so no error is thrown.
         let error = zoneError { () throws(ZoneError) in try HostsFile.parse(text) }
         #expect(error == .hostsFile(line: line, message))
@@ -199,7 +199,7 @@ struct HostsFileHostsTests {
     @Test func crlfFileImportsTheSameHostsAsAnLFOne() throws {
         let lf = try hosts("198.51.100.20 printer\n198.51.100.21 scanner laser\n")
         #expect(lf.hosts.map(\.name) == ["printer", "scanner", "laser"])
-        // BUG: with CR LF line ends the file is one line (see HostsFileParseTests.crlfLineEndings):
+        // Regression test (was a bug): with CR LF line ends the file is one line (see HostsFileParseTests.crlfLineEndings):
         // this imports a host named "printer\013\010198.51.100.21" with 198.51.100.20, and
         // `scanner` as an alias of 198.51.100.20 without a PTR.
         let crlf = try hosts("198.51.100.20 printer\r\n198.51.100.21 scanner laser\r\n")

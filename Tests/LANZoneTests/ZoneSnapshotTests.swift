@@ -216,7 +216,7 @@ struct ZoneSnapshotAnswerTests {
     /// non-terminals: NODATA, not NXDOMAIN (RFC 8020: NXDOMAIN means nothing exists below).
     @Test(arguments: ["0.0.127.in-addr.arpa.", "0.127.in-addr.arpa."])
     func loopbackPTRAncestorsAreEmptyNonTerminals(_ name: String) throws {
-        // BUG: ZoneSnapshot.init adds the loopback PTR nodes without markAncestors, so these
+        // Regression test (was a bug): ZoneSnapshot.init adds the loopback PTR nodes without markAncestors, so these
         // ancestors answer NXDOMAIN although 1.0.0.127.in-addr.arpa. exists below them.
         try check(AnswerCase(name, .ptr, "nodata \(Office.negative("127.in-addr.arpa."))"))
     }

@@ -88,7 +88,7 @@ extension EndToEnd {
 
         @Test("Errors name the right line in a second [[zone.hosts]], under a commented header, and in dotted keys")
         func errorLinesInHarderPlaces() throws {
-            // BUG: ConfigFile.line(of:in:) returns the first line in the file where the key appears
+            // Regression test (was a bug): ConfigFile.line(of:in:) returns the first line in the file where the key appears
             // in a table of that name, so an error in the second [[zone.hosts]] entry points at the
             // first entry's `addresses` (line 6) instead of line 10.
             let second = try write("second-host.toml", """
@@ -108,7 +108,7 @@ extension EndToEnd {
             #expect(secondChecked.status != 0)
             #expect(secondChecked.stderr.contains("\(second):10:"), "the bad address is on line 10: \(secondChecked.stderr)")
 
-            // BUG: a table header followed by a comment (`[server] # listeners`, valid TOML) is not
+            // Regression test (was a bug): a table header followed by a comment (`[server] # listeners`, valid TOML) is not
             // recognised as [server] by the line finder, so the unknown key gets no line at all.
             let commented = try write("commented-header.toml", "[zone]\nname = \"lan\"\n[server] # listeners\nbogus = 1\n")
             let commentedChecked = run(binary, ["config", "check", "--config", commented])
@@ -116,7 +116,7 @@ extension EndToEnd {
             #expect(commentedChecked.stderr.contains("bogus"), "\(commentedChecked.stderr)")
             #expect(commentedChecked.stderr.contains("\(commented):4:"), "the unknown key is on line 4: \(commentedChecked.stderr)")
 
-            // BUG: a dotted key at the top level (`server.bogus = 1`, valid TOML for [server] bogus)
+            // Regression test (was a bug): a dotted key at the top level (`server.bogus = 1`, valid TOML for [server] bogus)
             // is looked for only under a [server] header, so the unknown key gets no line.
             let dotted = try write("dotted.toml", "server.bogus = 1\n[zone]\nname = \"lan\"\n")
             let dottedChecked = run(binary, ["config", "check", "--config", dotted])

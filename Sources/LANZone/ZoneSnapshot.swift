@@ -173,10 +173,16 @@ public final class ZoneSnapshot: Sendable {
             return .notAuthoritative
         }
         switch lookup(question, owner: question.name, name: inZone, zone: zone) {
-        case .nxDomain: return .nxDomain(soa: nil)
+        case .nxDomain:
+            // Infrastructure questions about a top-level domain (a validating stub asking for
+            // `com. DS`) are not about the LAN: they go to the forwarder.
+            if Self.infrastructureTypes.contains(question.type) { return .notAuthoritative }
+            return .nxDomain(soa: nil)
         case let other: return other
         }
     }
+
+    static let infrastructureTypes: Set<RecordType> = [.ns, .soa, .ds, .dnskey, .rrsig, RecordType(47), RecordType(50), RecordType(51)]
 
     func localhost(_ question: Question, zone: LocalZone) -> ZoneAnswer {
         let ttl = config.hostTTL

@@ -4,7 +4,8 @@ import NIOCore
 import NIOPosix
 
 /// Sends one query to one upstream and waits for the matching answer. Every query uses a fresh
-/// socket (a random source port from the kernel) and the caller's random ID; an answer counts
+/// connected socket (a random source port from the kernel; the kernel drops datagrams from other
+/// sources and reports ICMP unreachable at once) and the caller's random ID; an answer counts
 /// only if it comes from the address queried and matches the ID and the question. A truncated
 /// UDP answer is asked again over TCP.
 public struct UpstreamTransport: Sendable {
@@ -57,7 +58,6 @@ public struct UpstreamTransport: Sendable {
         let remote = try Self.socketAddress(upstream)
         let loop = group.next()
         let promise = loop.makePromise(of: Message.self)
-        let bind = remote.protocol == .inet6 ? "::" : "0.0.0.0"
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: loop)
@@ -66,7 +66,7 @@ public struct UpstreamTransport: Sendable {
                         try channel.pipeline.syncOperations.addHandler(AnswerHandler(query: query, from: remote, promise: promise))
                     }
                 }
-                .bind(host: bind, port: 0).get()
+                .connect(to: remote).get()
         } catch {
             promise.fail(Failure.network("\(error)"))
             throw .network("\(error)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forwarder
 import DNSWire
 import Foundation
 import LANZone
@@ -26,8 +27,17 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-dhcp"), help: "Do not watch DHCP.")
     var noDHCP = false
 
-    @Option(name: .customLong("upstream"), help: "Upstream resolver ADDR[:PORT], in priority order; repeatable.")
+    @Option(name: .customLong("upstream"), help: "Upstream resolver ADDR[:PORT] or tls://ADDR[:853]#NAME, in priority order; repeatable (default: /etc/resolv.conf).")
     var upstreams: [String] = []
+
+    @Option(name: .customLong("forward-domain"), help: "Conditional forwarding DOMAIN=ADDR[:PORT][,ADDR...]; repeatable.")
+    var forwardDomains: [String] = []
+
+    @Option(name: .customLong("allow"), help: "Client prefix that may use the forwarder; repeatable (replaces the default: this machine's networks and loopback).")
+    var allow: [String] = []
+
+    @Flag(name: .customLong("no-forward"), help: "Answer only the local zones; REFUSED for everything else.")
+    var noForward = false
 
     @Option(help: "Event-loop threads, each with its own UDP socket (default: one per core).")
     var threads: Int?
@@ -41,8 +51,26 @@ struct RunCommand: AsyncParsableCommand {
             settings.server.listen = try Endpoint.parse(listen, what: "--listen")
         }
         if !upstreams.isEmpty {
-            settings.forwarding.upstreams = try Endpoint.parse(upstreams, what: "--upstream")
+            do { settings.forwarding.upstreams = try Settings.parseUpstreams(upstreams) } catch {
+                throw ConfigError(message: "--upstream \(error.message)")
+            }
         }
+        for text in forwardDomains {
+            let parts = text.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { throw ConfigError(message: "--forward-domain \"\(text)\" should be DOMAIN=ADDR[,ADDR]") }
+            do {
+                let (domain, list) = try Settings.parseDomain(String(parts[0]), parts[1].split(separator: ",").map(String.init))
+                settings.forwarding.domains[domain] = list
+            } catch {
+                throw ConfigError(message: "--forward-domain \(error.message)")
+            }
+        }
+        if !allow.isEmpty {
+            do { settings.forwarding.allow = try Settings.parsePrefixes(allow) } catch {
+                throw ConfigError(message: "--allow \(error.message)")
+            }
+        }
+        if noForward { settings.forwarding.enabled = false }
         if !interfaces.isEmpty { settings.dhcp.interfaces = interfaces }
         if !pcapFiles.isEmpty { settings.dhcp.pcapFiles = pcapFiles }
         if noDHCP { settings.dhcp.enabled = false }
@@ -84,14 +112,17 @@ struct RunCommand: AsyncParsableCommand {
         for name in initial.skipped {
             logger.warning("a stored host name cannot be read and is not served", metadata: ["name": "\(name)"])
         }
-        if !settings.forwarding.upstreams.isEmpty {
-            logger.warning("forwarding is not available in this version: names outside the local zones get REFUSED")
+        let gate: ForwardingGate
+        do {
+            gate = try Self.forwardingGate(settings, logger: logger)
+        } catch {
+            throw fail(error.description)
         }
 
         let threads = settings.server.threads > 0 ? settings.server.threads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let hub = SnapshotHub(loops: Array(group.makeIterator()), initial: initial)
-        let server = DNSServer(settings: settings.server, hub: hub, group: group, logger: logger)
+        let server = DNSServer(settings: settings.server, hub: hub, gate: gate, group: group, logger: logger)
         do {
             try await server.bind()
         } catch let error as PortCheck.Failure {
@@ -105,6 +136,9 @@ struct RunCommand: AsyncParsableCommand {
         let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig)
         let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
+        if let forwarder = gate.forwarder {
+            services.append(.init(service: UpstreamMonitor(forwarder: forwarder, logger: logger)))
+        }
         var watching: [String] = []
         if settings.dhcp.enabled {
             let queue = LeaseQueue()
@@ -148,6 +182,7 @@ struct RunCommand: AsyncParsableCommand {
             "threads": "\(threads)",
             "database": "\(settings.store.database)",
             "ns": "\(zoneConfig.serverName) \(zoneConfig.serverAddresses.map(\.description).joined(separator: " "))",
+            "upstreams": "\(gate.forwarder.map { $0.policy.allUpstreams.map(\.description).joined(separator: " ") } ?? "none")",
             "dhcp": "\(settings.dhcp.enabled ? (watching.isEmpty ? "none" : watching.joined(separator: " ")) : "off")",
         ])
         SystemdNotify.send("READY=1\nSTATUS=answering \(zoneConfig.origin) with \(initial.hostCount) hosts")
@@ -164,5 +199,49 @@ struct RunCommand: AsyncParsableCommand {
         SystemdNotify.send("STOPPING=1")
         try? await group.shutdownGracefully()
         logger.info("lannamed stopped")
+    }
+
+    /// The forwarder from the settings: explicit upstreams (a loop back to this server is an
+    /// error), or the nameservers of /etc/resolv.conf minus this server's own addresses.
+    static func forwardingGate(_ settings: Settings, logger: Logger) throws(ConfigError) -> ForwardingGate {
+        let interfaces = InterfaceAddresses.prefixes()
+        let access = AccessList(settings.forwarding.allow ?? (AccessList.loopback + interfaces.map {
+            AddressPrefix(address: $0.address, length: $0.length)
+        }))
+        guard settings.forwarding.enabled else { return ForwardingGate(forwarder: nil, access: access) }
+        let local = Set(interfaces.map(\.address))
+        func isSelf(_ upstream: Upstream) -> Bool {
+            settings.server.listen.contains { endpoint in
+                guard endpoint.port == upstream.port else { return false }
+                if endpoint.address == upstream.address { return true }
+                guard endpoint.isWildcard else { return false }
+                let sameFamily = endpoint.address.bytes.count == upstream.address.bytes.count
+                let loopback = AccessList(AccessList.loopback).allows(upstream.address)
+                return sameFamily && (local.contains(upstream.address) || loopback)
+            }
+        }
+        var defaults = settings.forwarding.upstreams
+        if defaults.isEmpty {
+            defaults = ResolvConf.nameservers().map { Upstream(address: $0) }.filter { !isSelf($0) }
+            if defaults.isEmpty && settings.forwarding.domains.isEmpty {
+                logger.warning("no upstreams: /etc/resolv.conf names none but this server; names outside the local zones get REFUSED (use --upstream)")
+                return ForwardingGate(forwarder: nil, access: access)
+            }
+        } else if let loop = defaults.first(where: isSelf) {
+            throw ConfigError(message: "upstream \(loop) is this server itself: that would be a loop; name the router's or the provider's resolver instead")
+        }
+        for (domain, list) in settings.forwarding.domains {
+            if let loop = list.first(where: isSelf) {
+                throw ConfigError(message: "upstream \(loop) for \(domain) is this server itself: that would be a loop")
+            }
+        }
+        if let tls = (defaults + settings.forwarding.domains.values.flatMap { $0 }).first(where: { $0.tlsName != nil }) {
+            throw ConfigError(message: "upstream \(tls): DNS over TLS is not available in this version; use a plain ADDR[:PORT]")
+        }
+        var options = Forwarder.Options()
+        options.cacheCapacity = max(1, settings.forwarding.cacheSize)
+        let forwarder = Forwarder(policy: ForwardingPolicy(defaults: defaults, domains: settings.forwarding.domains),
+                                  group: MultiThreadedEventLoopGroup.singleton, options: options)
+        return ForwardingGate(forwarder: forwarder, access: access)
     }
 }

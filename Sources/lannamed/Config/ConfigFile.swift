@@ -126,10 +126,38 @@ struct ConfigFile {
         }
 
         if let forwarder = try table(root, "forwarder", in: nil) {
-            try allow(forwarder, table: "forwarder", keys: ["upstreams"])
+            try allow(forwarder, table: "forwarder", keys: ["enabled", "upstreams", "allow", "cache-size", "domains"])
+            if let value = forwarder["enabled"] {
+                guard let flag = value.bool else { throw fail("forwarder", "enabled", "should be true or false") }
+                settings.forwarding.enabled = flag
+            }
             if let list = try strings(forwarder, "upstreams", in: "forwarder") {
-                do { settings.forwarding.upstreams = try Endpoint.parse(list, what: "upstreams") } catch {
+                do { settings.forwarding.upstreams = try Settings.parseUpstreams(list) } catch {
                     throw fail("forwarder", "upstreams", error.message)
+                }
+            }
+            if let list = try strings(forwarder, "allow", in: "forwarder") {
+                do { settings.forwarding.allow = try Settings.parsePrefixes(list) } catch {
+                    throw fail("forwarder", "allow", error.message)
+                }
+            }
+            if let value = try int(forwarder, "cache-size", in: "forwarder", range: 0...10_000_000) {
+                settings.forwarding.cacheSize = value
+            }
+            if let domains = forwarder["domains"] {
+                guard let array = domains.array else { throw fail("forwarder", "domains", "should be [[forwarder.domains]] tables") }
+                for (n, entry) in array.compactMap({ $0.table }).enumerated() {
+                    try allow(entry, table: "forwarder.domains", keys: ["name", "upstreams"], occurrence: n)
+                    guard let name = try string(entry, "name", in: "forwarder.domains", occurrence: n),
+                          let list = try strings(entry, "upstreams", in: "forwarder.domains", occurrence: n) else {
+                        throw fail("forwarder.domains", nil, "each [[forwarder.domains]] needs name and upstreams", occurrence: n)
+                    }
+                    do {
+                        let (domain, upstreams) = try Settings.parseDomain(name, list)
+                        settings.forwarding.domains[domain] = upstreams
+                    } catch {
+                        throw fail("forwarder.domains", "name", error.message, occurrence: n)
+                    }
                 }
             }
         }

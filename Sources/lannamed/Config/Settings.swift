@@ -1,4 +1,5 @@
 import DNSWire
+import Forwarder
 import LANZone
 
 /// Every setting of the daemon, grouped by the part it belongs to. The config file has one TOML
@@ -45,7 +46,15 @@ struct Settings: Sendable {
     }
 
     struct Forwarding: Sendable {
-        var upstreams: [Endpoint] = []
+        var enabled = true
+        /// In priority order; empty = the nameservers of /etc/resolv.conf.
+        var upstreams: [Upstream] = []
+        /// Conditional forwarding: names at or below a domain go to its own upstreams.
+        var domains: [DomainName: [Upstream]] = [:]
+        /// Clients that may use the forwarder; nil = the prefixes of this machine's interfaces
+        /// and loopback.
+        var allow: [AddressPrefix]?
+        var cacheSize = 100_000
     }
 
     var zone = Zone()
@@ -55,6 +64,35 @@ struct Settings: Sendable {
     var forwarding = Forwarding()
 
     static let defaultConfigPath = "/etc/lannamed/lannamed.toml"
+
+    static func parseUpstreams(_ texts: [String]) throws(ConfigError) -> [Upstream] {
+        var out: [Upstream] = []
+        for text in texts {
+            do { out.append(try Upstream(parsing: text)) } catch { throw ConfigError(message: error.description) }
+        }
+        return out
+    }
+
+    static func parsePrefixes(_ texts: [String]) throws(ConfigError) -> [AddressPrefix] {
+        var out: [AddressPrefix] = []
+        for text in texts {
+            do { out.append(try AddressPrefix(parsing: text)) } catch { throw ConfigError(message: error.description) }
+        }
+        return out
+    }
+
+    /// `corp.example` and its upstreams.
+    static func parseDomain(_ name: String, _ upstreams: [String]) throws(ConfigError) -> (DomainName, [Upstream]) {
+        let domain: DomainName
+        do {
+            domain = try DomainName(parsing: name.hasSuffix(".") ? name : name + ".", origin: .root)
+        } catch {
+            throw ConfigError(message: "\"\(name)\" is not a valid domain name")
+        }
+        let list = try parseUpstreams(upstreams)
+        guard !list.isEmpty else { throw ConfigError(message: "domain \(domain) needs at least one upstream") }
+        return (domain, list)
+    }
 
     func zoneConfig(serverAddresses: [IPAddress]) throws(ConfigError) -> ZoneConfig {
         let serverName: DomainName

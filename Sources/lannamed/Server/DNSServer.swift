@@ -13,14 +13,16 @@ import Glibc
 final class DNSServer: Service {
     let settings: Settings.Server
     let hub: SnapshotHub
+    let gate: ForwardingGate
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
     private let connections: TCPConnectionLimit
     private let channels = NIOLockedValueBox<[any Channel]>([])
 
-    init(settings: Settings.Server, hub: SnapshotHub, group: MultiThreadedEventLoopGroup, logger: Logger) {
+    init(settings: Settings.Server, hub: SnapshotHub, gate: ForwardingGate, group: MultiThreadedEventLoopGroup, logger: Logger) {
         self.settings = settings
         self.hub = hub
+        self.gate = gate
         self.group = group
         self.logger = logger
         connections = TCPConnectionLimit(maximum: settings.maxTCPConnections)
@@ -50,6 +52,7 @@ final class DNSServer: Service {
 
     private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
         let hub = hub
+        let gate = gate
         var bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: 32)
@@ -57,7 +60,7 @@ final class DNSServer: Service {
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(hub: hub))
+                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(hub: hub, gate: gate))
                 }
             }
         if address.protocol == .inet6 {
@@ -68,6 +71,7 @@ final class DNSServer: Service {
 
     private func bindTCP(_ address: SocketAddress) async throws -> any Channel {
         let hub = hub
+        let gate = gate
         let connections = connections
         let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeout * 1000))
         var bootstrap = ServerBootstrap(group: group)
@@ -79,7 +83,7 @@ final class DNSServer: Service {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
                     try pipeline.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
-                    try pipeline.addHandler(TCPQueryHandler(hub: hub, connections: connections))
+                    try pipeline.addHandler(TCPQueryHandler(hub: hub, gate: gate, connections: connections))
                 }
             }
         if address.protocol == .inet6 {

@@ -1,4 +1,5 @@
 import DNSWire
+import Forwarder
 import LANZone
 
 /// Turns one query's bytes into the response's bytes: the whole of the server's DNS behaviour,
@@ -17,44 +18,72 @@ enum QueryResponder {
     static let maxUDPPayload = 4096
     static let advertisedPayload: UInt16 = 1232
 
+    /// Whether names outside the local zones may be forwarded for this client.
+    enum Forwarding: Sendable {
+        /// No upstreams: REFUSED, and RA is clear.
+        case none
+        case allowed
+        /// The client is outside the allowed prefixes: REFUSED for forwarded names.
+        case denied
+    }
+
+    enum Decision {
+        case reply([UInt8])
+        case drop
+        /// Ask the forwarder, then answer with `forwardedResponse`.
+        case forward(Message, limit: Int)
+    }
+
+    /// The local-only answer (no forwarder): what tests of the protocol rules call.
     static func respond(to bytes: [UInt8], snapshot: ZoneSnapshot, transport: Transport) -> [UInt8]? {
-        guard let header = try? Header(flagsFrom: bytes), !header.isResponse else { return nil }
+        switch decide(bytes, snapshot: snapshot, transport: transport, forwarding: .none) {
+        case .reply(let reply): return reply
+        case .drop: return nil
+        case .forward(let query, _): return errorResponse(to: query.header, question: query.questions.first, rcode: .refused,
+                                                          edns: query.edns.map { _ in EDNS(udpPayloadSize: advertisedPayload) })
+        }
+    }
+
+    static func decide(_ bytes: [UInt8], snapshot: ZoneSnapshot, transport: Transport, forwarding: Forwarding) -> Decision {
+        guard let header = try? Header(flagsFrom: bytes), !header.isResponse else { return .drop }
+        let recursion = forwarding != .none
+        func reply(_ bytes: [UInt8]?) -> Decision { bytes.map(Decision.reply) ?? .drop }
 
         let query: Message
         do {
             query = try Message(bytes: bytes)
         } catch {
-            return errorResponse(to: header, question: firstQuestion(of: bytes), rcode: .formErr, edns: nil)
+            return reply(errorResponse(to: header, question: firstQuestion(of: bytes), rcode: .formErr, edns: nil, recursion: recursion))
         }
 
         let edns = query.edns.map { _ in EDNS(udpPayloadSize: advertisedPayload, dnssecOK: query.edns!.dnssecOK) }
         guard query.header.opcode == .query else {
-            return errorResponse(to: header, question: query.questions.first, rcode: .notImp, edns: edns)
+            return reply(errorResponse(to: header, question: query.questions.first, rcode: .notImp, edns: edns, recursion: recursion))
         }
         if let version = query.edns?.version, version != 0 {
-            return errorResponse(to: header, question: query.questions.first, rcode: .badVers, edns: edns ?? EDNS())
+            return reply(errorResponse(to: header, question: query.questions.first, rcode: .badVers, edns: edns ?? EDNS(), recursion: recursion))
         }
         guard query.questions.count == 1, let question = query.questions.first else {
-            return errorResponse(to: header, question: query.questions.first, rcode: .formErr, edns: edns)
+            return reply(errorResponse(to: header, question: query.questions.first, rcode: .formErr, edns: edns, recursion: recursion))
         }
         guard query.answers.isEmpty && query.authorities.isEmpty else {
-            return errorResponse(to: header, question: question, rcode: .formErr, edns: edns)
+            return reply(errorResponse(to: header, question: question, rcode: .formErr, edns: edns, recursion: recursion))
         }
         switch question.type {
         case .opt:
-            return errorResponse(to: header, question: question, rcode: .formErr, edns: edns)
+            return reply(errorResponse(to: header, question: question, rcode: .formErr, edns: edns, recursion: recursion))
         case .axfr, .ixfr:
-            return errorResponse(to: header, question: question, rcode: .refused, edns: edns)
+            return reply(errorResponse(to: header, question: question, rcode: .refused, edns: edns, recursion: recursion))
         case let type where type.isMetaType && type != .any:
-            return errorResponse(to: header, question: question, rcode: .notImp, edns: edns)
+            return reply(errorResponse(to: header, question: question, rcode: .notImp, edns: edns, recursion: recursion))
         default:
             break
         }
         guard question.recordClass == .in || question.recordClass == .any else {
-            return errorResponse(to: header, question: question, rcode: .refused, edns: edns)
+            return reply(errorResponse(to: header, question: question, rcode: .refused, edns: edns, recursion: recursion))
         }
 
-        var response = Message(header: responseHeader(for: header), questions: [question], edns: edns)
+        var response = Message(header: responseHeader(for: header, recursion: recursion), questions: [question], edns: edns)
         switch snapshot.answer(question) {
         case .answer(let records, let additional):
             response.header.authoritative = true
@@ -68,9 +97,10 @@ enum QueryResponder {
             response.rcode = .nxDomain
             if let soa { response.authorities = [soa] }
         case .notAuthoritative:
+            if forwarding == .allowed { return .forward(query, limit: sizeLimit(for: query, transport: transport)) }
             response.rcode = .refused
         }
-        return serialize(response, limit: sizeLimit(for: query, transport: transport))
+        return .reply(serialize(response, limit: sizeLimit(for: query, transport: transport)))
     }
 
     static func sizeLimit(for query: Message, transport: Transport) -> Int {
@@ -94,15 +124,40 @@ enum QueryResponder {
         return truncated.serialize()
     }
 
-    static func responseHeader(for query: Header) -> Header {
+    static func responseHeader(for query: Header, recursion: Bool = false) -> Header {
         Header(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
-               checkingDisabled: query.checkingDisabled)
+               recursionAvailable: recursion, checkingDisabled: query.checkingDisabled)
     }
 
-    static func errorResponse(to query: Header, question: Question?, rcode: ResponseCode, edns: EDNS?) -> [UInt8] {
-        var response = Message(header: responseHeader(for: query), questions: question.map { [$0] } ?? [], edns: edns)
+    static func errorResponse(to query: Header, question: Question?, rcode: ResponseCode, edns: EDNS?,
+                              recursion: Bool = false) -> [UInt8] {
+        var response = Message(header: responseHeader(for: query, recursion: recursion), questions: question.map { [$0] } ?? [],
+                               edns: edns)
         response.rcode = rcode
         return response.serialize()
+    }
+
+    /// The answer to a forwarded query: the upstream's sections and RCODE under the client's ID,
+    /// question (as asked) and flags; AD passes through to clients that asked for DNSSEC data (DO
+    /// or AD set, RFC 6840 sec. 5.7); SERVFAIL when no upstream answered and nothing stale was kept.
+    static func forwardedResponse(to query: Message, resolution: Forwarder.Resolution, limit: Int) -> [UInt8] {
+        var header = responseHeader(for: query.header, recursion: true)
+        let edns = query.edns.map { EDNS(udpPayloadSize: advertisedPayload, dnssecOK: $0.dnssecOK) }
+        var response = Message(header: header, questions: query.questions, edns: edns)
+        switch resolution {
+        case .answer(let upstream), .stale(let upstream):
+            let wantsDNSSEC = (query.edns?.dnssecOK ?? false) || query.header.authenticData
+            header.authenticData = upstream.header.authenticData && wantsDNSSEC
+            response.header = header
+            response.answers = upstream.answers
+            response.authorities = upstream.authorities
+            response.additionals = upstream.additionals
+            response.rcode = upstream.rcode
+            if edns == nil && upstream.rcode.rawValue > 15 { response.rcode = .servFail }
+        case .failure:
+            response.rcode = .servFail
+        }
+        return serialize(response, limit: limit)
     }
 
     /// The question of a message whose later sections are broken, for the FORMERR answer.

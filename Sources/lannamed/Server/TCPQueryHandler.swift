@@ -8,12 +8,14 @@ final class TCPQueryHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let hub: SnapshotHub
+    private let gate: ForwardingGate
     private let connections: TCPConnectionLimit
     private var cell: SnapshotHub.Cell?
     private var counted = false
 
-    init(hub: SnapshotHub, connections: TCPConnectionLimit) {
+    init(hub: SnapshotHub, gate: ForwardingGate, connections: TCPConnectionLimit) {
         self.hub = hub
+        self.gate = gate
         self.connections = connections
     }
 
@@ -40,21 +42,35 @@ final class TCPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard let snapshot = cell?.snapshot,
-              let reply = QueryResponder.respond(to: Array(frame.readableBytesView), snapshot: snapshot, transport: .tcp)
-        else {
+        guard let snapshot = cell?.snapshot else { return }
+        let reply: [UInt8]
+        switch QueryResponder.decide(Array(frame.readableBytesView), snapshot: snapshot, transport: .tcp,
+                                     forwarding: gate.forwarding(for: context.channel.remoteAddress)) {
+        case .reply(let bytes):
+            reply = bytes
+        case .drop:
             // Nothing we can answer on a stream: a client sending garbage loses the connection.
             context.close(promise: nil)
             return
+        case .forward(let message, let limit):
+            let channel = context.channel
+            guard let cached = gate.answer(message, limit: limit, send: { bytes in
+                channel.writeAndFlush(Self.frame(bytes, allocator: channel.allocator), promise: nil)
+            }) else { return }
+            reply = cached
         }
-        var buffer = context.channel.allocator.buffer(capacity: reply.count + 2)
-        buffer.writeInteger(UInt16(reply.count))
-        buffer.writeBytes(reply)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        context.write(wrapOutboundOut(Self.frame(reply, allocator: context.channel.allocator)), promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
+    }
+
+    static func frame(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: bytes.count + 2)
+        buffer.writeInteger(UInt16(bytes.count))
+        buffer.writeBytes(bytes)
+        return buffer
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

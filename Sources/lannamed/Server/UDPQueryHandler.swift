@@ -7,10 +7,14 @@ final class UDPQueryHandler: ChannelInboundHandler {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let hub: SnapshotHub
+    private let gate: ForwardingGate
     private var cell: SnapshotHub.Cell?
     private var pending = false
 
-    init(hub: SnapshotHub) { self.hub = hub }
+    init(hub: SnapshotHub, gate: ForwardingGate) {
+        self.hub = hub
+        self.gate = gate
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         cell = hub.cell(for: context.eventLoop)
@@ -19,8 +23,24 @@ final class UDPQueryHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let query = Array(envelope.data.readableBytesView)
-        guard let snapshot = cell?.snapshot,
-              let reply = QueryResponder.respond(to: query, snapshot: snapshot, transport: .udp) else { return }
+        guard let snapshot = cell?.snapshot else { return }
+        let reply: [UInt8]
+        switch QueryResponder.decide(query, snapshot: snapshot, transport: .udp,
+                                     forwarding: gate.forwarding(for: envelope.remoteAddress)) {
+        case .reply(let bytes):
+            reply = bytes
+        case .drop:
+            return
+        case .forward(let message, let limit):
+            let channel = context.channel
+            let remote = envelope.remoteAddress
+            guard let cached = gate.answer(message, limit: limit, send: { bytes in
+                var buffer = channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
+            }) else { return }
+            reply = cached
+        }
         var buffer = context.channel.allocator.buffer(capacity: reply.count)
         buffer.writeBytes(reply)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)

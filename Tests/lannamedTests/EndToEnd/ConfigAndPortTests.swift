@@ -132,7 +132,7 @@ extension EndToEnd {
             let port = try LoopbackSocket.freePort()
             let started = run(binary, ["run", "--config", path, "--listen", "127.0.0.1:\(port)",
                                        "--database", directory.appendingPathComponent("db.sqlite").path,
-                                       "--threads", "2", "--no-dhcp"], timeout: 10)
+                                       "--threads", "2", "--no-dhcp", "--no-forward"], timeout: 10)
             #expect(!started.timedOut, "lannamed run kept running with a bad config: \(started)")
             #expect(started.status != 0, "\(started)")
             #expect(started.stderr.contains("\(path):5:"), "\(started)")
@@ -158,7 +158,7 @@ extension EndToEnd {
             defer { daemon.stop() }
             let otherDatabase = daemon.directory.appendingPathComponent("other.sqlite").path
             let second = run(daemon.binary, ["run"] + daemon.listenArguments
-                             + ["--database", otherDatabase, "--config", daemon.config, "--threads", "2", "--no-dhcp"], timeout: 10)
+                             + ["--database", otherDatabase, "--config", daemon.config, "--threads", "2", "--no-dhcp", "--no-forward"], timeout: 10)
             #expect(!second.timedOut, "the second server kept running: \(second)")
             #expect(second.status != 0, "\(second)")
             #expect(second.elapsed < 5, "took \(second.elapsed) s to give up")
@@ -190,7 +190,7 @@ extension EndToEnd {
             #expect(listen(socket.fd, 4) == 0)
             let result = run(binary, ["run", "--listen", "127.0.0.1:\(socket.port)",
                                       "--database", directory.appendingPathComponent("db.sqlite").path,
-                                      "--config", config, "--threads", "2", "--no-dhcp"], timeout: 10)
+                                      "--config", config, "--threads", "2", "--no-dhcp", "--no-forward"], timeout: 10)
             #expect(!result.timedOut, "\(result)")
             #expect(result.status != 0, "\(result)")
             #expect(result.stderr.contains("TCP 127.0.0.1:\(socket.port) is already in use"), "\(result)")

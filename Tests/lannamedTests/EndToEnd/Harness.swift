@@ -516,7 +516,7 @@ final class Daemon {
     private func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run"] + listenArguments + ["--database", database, "--config", config, "--threads", "2", "--no-dhcp"]
+        process.arguments = ["run"] + listenArguments + ["--database", database, "--config", config, "--threads", "2", "--no-dhcp", "--no-forward"]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         process.environment = env

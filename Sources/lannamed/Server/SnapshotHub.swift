@@ -9,7 +9,11 @@ final class SnapshotHub: Sendable {
     /// One per event loop; read and written only on that loop's thread (publish hops onto the
     /// loop before writing), which is what makes the unchecked Sendable sound.
     final class Cell: @unchecked Sendable {
-        var snapshot: ZoneSnapshot
+        var snapshot: ZoneSnapshot {
+            didSet { templates.clear() }
+        }
+        /// Precomputed answers for this snapshot, on this loop.
+        var templates = AnswerTemplates()
         init(_ snapshot: ZoneSnapshot) { self.snapshot = snapshot }
     }
 

@@ -22,8 +22,24 @@ final class UDPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        guard let cell else { return }
+        // Fast path: a precomputed local answer, written straight into the outgoing buffer.
+        let templateForwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
+        let fast: ByteBuffer? = envelope.data.withUnsafeReadableBytes { raw in
+            guard let query = AnswerTemplates.inspect(raw),
+                  let template = cell.templates.template(for: query, snapshot: cell.snapshot, forwarding: templateForwarding)
+            else { return nil }
+            var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + template.sections.count + 11)
+            let limit = query.edns ? query.payload : 512
+            return AnswerTemplates.write(template, query: query, bytes: raw, limit: limit, into: &buffer) ? buffer : nil
+        }
+        if let fast {
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: fast)), promise: nil)
+            pending = true
+            return
+        }
         let query = Array(envelope.data.readableBytesView)
-        guard let snapshot = cell?.snapshot else { return }
+        let snapshot = cell.snapshot
         let reply: [UInt8]
         switch QueryResponder.decide(query, snapshot: snapshot, transport: .udp,
                                      forwarding: gate.forwarding(for: envelope.remoteAddress)) {

@@ -1,0 +1,144 @@
+import DNSWire
+import LANZone
+import NIOCore
+
+/// Precomputed answers for the hot path. The first time a (name, type) is asked on an event
+/// loop, the full responder answers a canonical copy of the question and the sections after the
+/// question are kept as bytes; from then on an answer is the query's own header and question
+/// (so the client's ID and case come back as sent) followed by those bytes. Names in the kept
+/// sections point into the question (offset 12), which has the same labels whatever the case, so
+/// the pointers stay right. Anything unusual (compression in the question, EDNS options we would
+/// have to look at, other opcodes, truncation) takes the full path.
+struct AnswerTemplates {
+    struct Key: Hashable {
+        var name: [UInt8]
+        var type: UInt16
+    }
+
+    struct Template {
+        /// Header byte 2 without RD, byte 3 without CD.
+        var flags2: UInt8
+        var flags3: UInt8
+        var answerCount: UInt16
+        var authorityCount: UInt16
+        var additionalCount: UInt16
+        var sections: [UInt8]
+    }
+
+    private var table: [Key: Template] = [:]
+    /// A bound on remembered questions: random names must not grow memory without limit.
+    static let capacity = 20_000
+
+    mutating func clear() { table.removeAll(keepingCapacity: true) }
+
+    /// The query's shape, if it qualifies for the fast path.
+    struct Query {
+        var key: Key
+        /// Offset just past the question.
+        var questionEnd: Int
+        var edns: Bool
+        var dnssecOK: Bool
+        var payload: Int
+    }
+
+    static func inspect(_ bytes: UnsafeRawBufferPointer) -> Query? {
+        let count = bytes.count
+        guard count >= 17,
+              bytes[2] & 0xF8 == 0,                  // QR = 0, opcode QUERY
+              bytes[4] == 0, bytes[5] == 1,          // one question
+              bytes[6] == 0, bytes[7] == 0, bytes[8] == 0, bytes[9] == 0,
+              bytes[10] == 0, bytes[11] <= 1 else { return nil }
+        var name: [UInt8] = []
+        name.reserveCapacity(32)
+        var index = 12
+        while true {
+            guard index < count else { return nil }
+            let length = Int(bytes[index])
+            if length == 0 { break }
+            guard length <= 63, index + 1 + length < count, name.count + length + 2 <= 255 else { return nil }
+            name.append(UInt8(length))
+            for byte in bytes[(index + 1)...(index + length)] {
+                name.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            }
+            index += 1 + length
+        }
+        name.append(0)
+        index += 1
+        guard index + 4 <= count else { return nil }
+        let type = UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
+        let qclass = UInt16(bytes[index + 2]) << 8 | UInt16(bytes[index + 3])
+        guard qclass == 1, type != 41, !(128...255).contains(type) || type == 255 else { return nil }
+        let questionEnd = index + 4
+        var query = Query(key: Key(name: name, type: type), questionEnd: questionEnd, edns: false, dnssecOK: false,
+                          payload: 512)
+        if bytes[11] == 1 {
+            // Exactly one OPT record at the root, version 0, with or without options.
+            var at = questionEnd
+            guard at + 11 <= count, bytes[at] == 0, bytes[at + 1] == 0, bytes[at + 2] == 41 else { return nil }
+            at += 3
+            query.payload = max(512, min(Int(bytes[at]) << 8 | Int(bytes[at + 1]), QueryResponder.maxUDPPayload))
+            guard bytes[at + 2] == 0, bytes[at + 3] == 0 else { return nil }  // extended RCODE, version
+            query.dnssecOK = bytes[at + 4] & 0x80 != 0
+            let rdlength = Int(bytes[at + 6]) << 8 | Int(bytes[at + 7])
+            guard at + 8 + rdlength == count else { return nil }
+            query.edns = true
+        } else {
+            guard questionEnd == count else { return nil }
+        }
+        return query
+    }
+
+    /// The template for `query`, made with the full responder on a miss; nil when the answer is
+    /// not a local one (forwarded names) or is not a plain answer.
+    mutating func template(for query: Query, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Template? {
+        if let hit = table[query.key] { return hit }
+        guard let made = Self.make(query.key, snapshot: snapshot, forwarding: forwarding) else { return nil }
+        if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+        table[query.key] = made
+        return made
+    }
+
+    static func make(_ key: Key, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Template? {
+        // A canonical query with a large EDNS buffer, so nothing is truncated while it is built.
+        var canonical: [UInt8] = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
+        canonical += key.name
+        canonical += [UInt8(key.type >> 8), UInt8(key.type & 0xFF), 0, 1]
+        canonical += [0, 0, 41, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0]
+        guard case .reply(let reply) = QueryResponder.decide(canonical, snapshot: snapshot, transport: .tcp,
+                                                             forwarding: forwarding) else { return nil }
+        let questionEnd = 12 + key.name.count + 4
+        // Our OPT (no options) is the last 11 bytes; the additional count includes it.
+        guard reply.count >= questionEnd + 11, reply[2] & 0x02 == 0 else { return nil }
+        let additional = UInt16(reply[10]) << 8 | UInt16(reply[11])
+        guard additional >= 1 else { return nil }
+        return Template(flags2: reply[2] & ~0x01, flags3: reply[3] & ~0x10,
+                        answerCount: UInt16(reply[6]) << 8 | UInt16(reply[7]),
+                        authorityCount: UInt16(reply[8]) << 8 | UInt16(reply[9]),
+                        additionalCount: additional - 1,
+                        sections: Array(reply[questionEnd..<(reply.count - 11)]))
+    }
+
+    /// Writes the answer into `buffer`; false if it would not fit `limit` (the caller then takes
+    /// the full path, which truncates properly).
+    static func write(_ template: Template, query: Query, bytes: UnsafeRawBufferPointer, limit: Int,
+                      into buffer: inout ByteBuffer) -> Bool {
+        let size = query.questionEnd + template.sections.count + (query.edns ? 11 : 0)
+        guard size <= limit else { return false }
+        buffer.writeInteger(UInt8(bytes[0]))
+        buffer.writeInteger(UInt8(bytes[1]))
+        buffer.writeInteger(template.flags2 | (bytes[2] & 0x01))
+        buffer.writeInteger(template.flags3 | (bytes[3] & 0x10))
+        buffer.writeInteger(UInt16(1))
+        buffer.writeInteger(template.answerCount)
+        buffer.writeInteger(template.authorityCount)
+        buffer.writeInteger(template.additionalCount + (query.edns ? 1 : 0))
+        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+        buffer.writeBytes(template.sections)
+        if query.edns {
+            let payload = QueryResponder.advertisedPayload
+            buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,
+                               query.dnssecOK ? 0x80 : 0, 0, 0, 0])
+        }
+        return true
+    }
+}

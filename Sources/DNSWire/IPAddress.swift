@@ -1,12 +1,22 @@
 /// An IPv4 address as four bytes in network order.
 public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    /// The address as one number (no heap storage: a zone of 100,000 hosts holds many).
+    public let uint32: UInt32
 
-    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) { bytes = [a, b, c, d] }
+    public init(uint32: UInt32) { self.uint32 = uint32 }
+
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        uint32 = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+    }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 4 else { return nil }
-        self.bytes = bytes
+        self.init(bytes[0], bytes[1], bytes[2], bytes[3])
+    }
+
+    public var bytes: [UInt8] {
+        [UInt8(uint32 >> 24), UInt8(truncatingIfNeeded: uint32 >> 16), UInt8(truncatingIfNeeded: uint32 >> 8),
+         UInt8(truncatingIfNeeded: uint32)]
     }
 
     /// Dotted quad, exactly four decimal parts 0...255, no leading zeros beyond one digit
@@ -20,10 +30,8 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
                   !(part.count > 1 && part.first == "0"), let value = UInt8(part) else { return nil }
             out.append(value)
         }
-        bytes = out
+        self.init(out[0], out[1], out[2], out[3])
     }
-
-    public var uint32: UInt32 { bytes.reduce(0) { $0 << 8 | UInt32($1) } }
     public var description: String { bytes.map(String.init).joined(separator: ".") }
     public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.uint32 < b.uint32 }
 
@@ -36,11 +44,24 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
 
 /// An IPv6 address as sixteen bytes in network order.
 public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    /// The address as two numbers, most significant first (no heap storage).
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = bytes
+        high = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+        low = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
     }
 
     /// RFC 4291 sec. 2.2 text forms: full, `::`-compressed, and with a trailing dotted quad.
@@ -93,11 +114,12 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         for group in all { out.append(UInt8(group >> 8)); out.append(UInt8(group & 0xFF)) }
         out.append(contentsOf: tail)
         guard out.count == 16 else { return nil }
-        bytes = out
+        self.init(bytes: out)
     }
 
     /// RFC 5952 text: lower case, longest run of two or more zero groups as `::`.
     public var description: String {
+        let bytes = self.bytes
         // IPv4-mapped addresses keep the dotted quad (RFC 5952 sec. 5).
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
             return "::ffff:" + bytes[12...].map(String.init).joined(separator: ".")
@@ -130,13 +152,13 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         return parts.joined(separator: ":")
     }
 
-    public static func < (a: IPv6Address, b: IPv6Address) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: IPv6Address, b: IPv6Address) -> Bool { (a.high, a.low) < (b.high, b.low) }
 
     /// The 32-nibble `ip6.arpa.` name.
     public var reverseName: DomainName {
         let hex = Array("0123456789abcdef".utf8)
         var labels: [[UInt8]] = []
-        for byte in bytes.reversed() {
+        for byte in self.bytes.reversed() {
             labels.append([hex[Int(byte & 0x0F)]])
             labels.append([hex[Int(byte >> 4)]])
         }

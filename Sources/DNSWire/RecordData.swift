@@ -117,8 +117,12 @@ public enum RecordData: Hashable, Sendable {
     /// (RFC 3597 sec. 4); all others never are.
     public func serialize(into writer: inout DNSWriter) {
         switch self {
-        case .a(let address): writer.write(bytes: address.bytes)
-        case .aaaa(let address): writer.write(bytes: address.bytes)
+        case .a(let address): writer.write(address.uint32)
+        case .aaaa(let address):
+            writer.write(UInt32(address.high >> 32))
+            writer.write(UInt32(truncatingIfNeeded: address.high))
+            writer.write(UInt32(address.low >> 32))
+            writer.write(UInt32(truncatingIfNeeded: address.low))
         case .ns(let name), .cname(let name), .ptr(let name): writer.write(name: name)
         case .soa(let soa):
             writer.write(name: soa.mname)

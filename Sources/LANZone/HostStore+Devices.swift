@@ -177,20 +177,20 @@ extension HostStore {
 
         // Protected names and names of administrators' hosts are never taken.
         if protected.contains(name.lowercased()) {
-            name = try freeName(db, base: "\(wanted)-\(suffix)", mac: r.mac)
+            name = try freeName(db, base: suffixed(wanted, suffix), mac: r.mac)
             outcome = .refused(name: wanted, reason: "\(wanted) is a protected name", registeredAs: name)
         } else if let holder = try Row.fetchOne(db, sql: "SELECT id, source, mac FROM host WHERE name = ?", arguments: [name]),
                   (holder["mac"] as String?) != r.mac || (holder["source"] as String) != HostSource.dhcp.rawValue {
             let source: String = holder["source"]
             if source != HostSource.dhcp.rawValue {
-                name = try freeName(db, base: "\(wanted)-\(suffix)", mac: r.mac)
+                name = try freeName(db, base: suffixed(wanted, suffix), mac: r.mac)
                 outcome = .refused(name: wanted, reason: "\(wanted) belongs to a \(source) host", registeredAs: name)
             } else {
                 // Another device holds it: the newest lease wins; the previous holder stays
                 // reachable under its MAC suffix.
                 let previousMAC: String = holder["mac"] ?? ""
                 let previousSuffix = String(previousMAC.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
-                let moved = try freeName(db, base: "\(wanted)-\(previousSuffix)", mac: previousMAC)
+                let moved = try freeName(db, base: suffixed(wanted, previousSuffix), mac: previousMAC)
                 try db.execute(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?",
                                arguments: [moved, "\(wanted) was taken by \(r.mac)", holder["id"] as Int64])
                 outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
@@ -268,16 +268,23 @@ extension HostStore {
         return (outcome, visible)
     }
 
-    /// `base`, or `base-2`, `base-3`... the first name no other host holds.
+    /// `name-suffix` in at most 63 characters: the name is shortened, never the suffix.
+    static func suffixed(_ name: String, _ suffix: String) -> String {
+        var head = String(name.prefix(max(1, 63 - suffix.count - 1)))
+        while head.hasSuffix("-") { head.removeLast() }
+        return head + "-" + suffix
+    }
+
+    /// `base`, or `base-2`, `base-3`... the first name no other host holds (each a valid label).
     static func freeName(_ db: Database, base: String, mac: String) throws -> String {
         for attempt in 1...64 {
-            let candidate = attempt == 1 ? base : "\(base)-\(attempt)"
+            let candidate = attempt == 1 ? base : suffixed(base, "\(attempt)")
             let holder = try Row.fetchOne(db, sql: "SELECT source, mac FROM host WHERE name = ?", arguments: [candidate])
             if holder == nil || ((holder!["source"] as String) == HostSource.dhcp.rawValue && (holder!["mac"] as String?) == mac) {
                 return candidate
             }
         }
-        return "\(base)-\(mac.replacingOccurrences(of: ":", with: ""))"
+        return suffixed(base, mac.replacingOccurrences(of: ":", with: ""))
     }
 
     static func removeAddress(_ db: Database, mac: String, address: IPAddress, onlyRequested: Bool) throws -> Bool {

@@ -16,14 +16,19 @@ public final class ZoneSnapshot: Sendable {
 
     let zones: [DomainName: LocalZone]
     let zoneDepths: [Int]
+    /// Names of the LAN zone with their addresses.
     let nodes: [DomainName: Node]
     let nonTerminals: Set<DomainName>
+    /// PTR data of every reverse zone, by address.
+    let reverse: ReverseIndex
 
     struct Node: Sendable {
         var a: [IPv4Address] = []
         var aaaa: [IPv6Address] = []
-        var ptr: [DomainName] = []
     }
+
+    /// The RFC 6303 reverse zones as numeric prefixes, to place addresses without their names.
+    static let reversePrefixes: [ReversePrefix] = SpecialZones.reverse.compactMap(ReversePrefix.init(apex:))
 
     enum Kind: Sendable { case lan, reverse, localhost, empty }
 
@@ -63,15 +68,7 @@ public final class ZoneSnapshot: Sendable {
         var nonTerminals = Set<DomainName>()
         var skipped: [String] = []
         // PTR targets: per address, the owner chosen by the rule in `ptrOrder`.
-        var ptrCandidates: [IPAddress: [(HostRecord, DomainName)]] = [:]
-
-        func markAncestors(of name: DomainName, below apex: DomainName) {
-            var current = name.parent
-            while current.labelCount > apex.labelCount {
-                if !nonTerminals.insert(current).inserted { break }
-                current = current.parent
-            }
-        }
+        var ptrOwners: [IPAddress: (host: HostRecord, owner: DomainName)] = [:]
 
         var lanHosts = hosts
         if !hosts.contains(where: { (try? $0.ownerName(in: config.origin)) == config.serverName }),
@@ -80,6 +77,7 @@ public final class ZoneSnapshot: Sendable {
             lanHosts.append(HostRecord(name: relative.map(DomainName.escape).joined(separator: "."),
                                        addresses: config.serverAddresses, source: .config, publishesPTR: false))
         }
+        let originLabels = config.origin.labelCount
         for host in lanHosts {
             guard let owner = try? host.ownerName(in: config.origin) else {
                 skipped.append(host.name)
@@ -91,36 +89,49 @@ public final class ZoneSnapshot: Sendable {
                 case .v4(let v4): if !node.a.contains(v4) { node.a.append(v4) }
                 case .v6(let v6): if !node.aaaa.contains(v6) { node.aaaa.append(v6) }
                 }
-                if host.publishesPTR { ptrCandidates[address, default: []].append((host, owner)) }
+                if host.publishesPTR {
+                    if let current = ptrOwners[address], !Self.ptrOrder(host, current.host) { continue }
+                    ptrOwners[address] = (host, owner)
+                }
             }
             nodes[owner] = node
-            markAncestors(of: owner, below: config.origin)
-        }
-
-        let depths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
-        for (address, candidates) in ptrCandidates {
-            let best = candidates.min { Self.ptrOrder($0.0, $1.0) }!
-            let reverse = address.reverseName
-            let apex = Self.enclosingZone(of: reverse, in: zones, depths: depths)?.apex ?? {
-                let derived = SpecialZones.derivedReverseZone(for: address)
-                addZone(derived, .reverse)
-                return derived
-            }()
-            nodes[reverse, default: Node()].ptr = [best.1]
-            markAncestors(of: reverse, below: apex)
-        }
-        // Loopback PTRs (RFC 6761 sec. 6.3) unless a host claims those addresses.
-        for loopback in [IPAddress("127.0.0.1")!, IPAddress("::1")!] where nodes[loopback.reverseName] == nil {
-            nodes[loopback.reverseName] = Node(ptr: [SpecialZones.localhost])
-            if let apex = Self.enclosingZone(of: loopback.reverseName, in: zones, depths: depths)?.apex {
-                markAncestors(of: loopback.reverseName, below: apex)
+            // Empty non-terminals between the host and the apex.
+            if owner.labelCount > originLabels + 1 {
+                var current = owner.parent
+                while current.labelCount > originLabels {
+                    if !nonTerminals.insert(current).inserted { break }
+                    current = current.parent
+                }
             }
         }
+
+        var reverse = ReverseIndex()
+        var derived4 = Set<UInt32>()
+        var derived6 = Set<UInt64>()
+        for (address, chosen) in ptrOwners {
+            switch address {
+            case .v4(let v4): reverse.v4[v4.uint32] = chosen.owner
+            case .v6(let v6): reverse.v6[v6] = chosen.owner
+            }
+            guard !Self.reversePrefixes.contains(where: { $0.contains(address) }) else { continue }
+            // Outside the RFC 6303 zones: the /24 or /64 of the address becomes a zone of its own.
+            let isNew: Bool
+            switch address {
+            case .v4(let v4): isNew = derived4.insert(v4.uint32 >> 8).inserted
+            case .v6(let v6): isNew = derived6.insert(v6.high).inserted
+            }
+            if isNew { addZone(SpecialZones.derivedReverseZone(for: address), .reverse) }
+        }
+        // Loopback PTRs (RFC 6761 sec. 6.3) unless a host claims those addresses.
+        if reverse.v4[0x7F00_0001] == nil { reverse.v4[0x7F00_0001] = SpecialZones.localhost }
+        if reverse.v6[IPv6Address(high: 0, low: 1)] == nil { reverse.v6[IPv6Address(high: 0, low: 1)] = SpecialZones.localhost }
+        reverse.seal()
 
         self.zones = zones
         self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
         self.nodes = nodes
         self.nonTerminals = nonTerminals
+        self.reverse = reverse
         self.skipped = skipped
     }
 
@@ -160,7 +171,9 @@ public final class ZoneSnapshot: Sendable {
         switch zone.kind {
         case .localhost:
             return localhost(question, zone: zone)
-        case .lan, .reverse, .empty:
+        case .reverse:
+            return reverseLookup(question, zone: zone)
+        case .lan, .empty:
             return lookup(question, owner: qname, name: qname, zone: zone)
         }
     }
@@ -230,20 +243,50 @@ public final class ZoneSnapshot: Sendable {
         var records: [ResourceRecord] = []
         func addA() { records += node.a.map { ResourceRecord(name: owner, ttl: ttl, data: .a($0)) } }
         func addAAAA() { records += node.aaaa.map { ResourceRecord(name: owner, ttl: ttl, data: .aaaa($0)) } }
-        func addPTR() { records += node.ptr.map { ResourceRecord(name: owner, ttl: ttl, data: .ptr($0)) } }
         switch question.type {
         case .a: addA()
         case .aaaa: addAAAA()
-        case .ptr: addPTR()
         case .any:
             // RFC 8482: one RRset is enough.
             addA()
             if records.isEmpty { addAAAA() }
-            if records.isEmpty { addPTR() }
         default: break
         }
         if records.isEmpty { return .noData(soa: negativeSOA(zone)) }
         return .answer(records, additional: [])
+    }
+
+    /// A reverse zone: the name is read back into an address (PTR from the index) or a prefix
+    /// (an empty non-terminal when some address lies under it).
+    func reverseLookup(_ question: Question, zone: LocalZone) -> ZoneAnswer {
+        let qname = question.name
+        let isApex = qname == zone.apex
+        if isApex {
+            switch question.type {
+            case .soa: return .answer([rename(zone.soa, qname)], additional: [])
+            case .ns: return .answer(zone.ns.map { rename($0, qname) }, additional: glue(for: zone))
+            default: break
+            }
+        }
+        switch ReverseIndex.read(qname) {
+        case .address(let address):
+            guard let target = reverse.target(of: address) else {
+                return isApex ? .noData(soa: negativeSOA(zone)) : .nxDomain(soa: negativeSOA(zone))
+            }
+            switch question.type {
+            case .ptr, .any:
+                return .answer([ResourceRecord(name: qname, ttl: config.hostTTL, data: .ptr(target))], additional: [])
+            default:
+                return .noData(soa: negativeSOA(zone))
+            }
+        case .prefix(let prefix, let bits):
+            if isApex {
+                return question.type == .any ? .answer([rename(zone.soa, qname)], additional: []) : .noData(soa: negativeSOA(zone))
+            }
+            return reverse.hasAddress(under: prefix, bits: bits) ? .noData(soa: negativeSOA(zone)) : .nxDomain(soa: negativeSOA(zone))
+        case .none:
+            return isApex ? .noData(soa: negativeSOA(zone)) : .nxDomain(soa: negativeSOA(zone))
+        }
     }
 
     func rename(_ record: ResourceRecord, _ owner: DomainName) -> ResourceRecord {

@@ -1,4 +1,7 @@
 import Foundation
+/// glibc's malloc_trim(3), which the Glibc module does not export.
+@_silgen_name("malloc_trim")
+func glibcMallocTrim(_ pad: Int) -> Int32
 import LANZone
 import Logging
 import NIOConcurrencyHelpers
@@ -19,6 +22,13 @@ final class ZoneRefresher: Sendable {
 
     /// Reads the store and builds a snapshot from it.
     static func build(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
+        let snapshot = try read(store: store, config: config)
+        // The host rows read to build it are gone now: hand their memory back to the system.
+        _ = glibcMallocTrim(0)
+        return snapshot
+    }
+
+    private static func read(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
         let (hosts, state) = try store.snapshot()
         return ZoneSnapshot(config: config, hosts: hosts, state: state)
     }

@@ -1,0 +1,143 @@
+import DNSWire
+
+/// PTR data without a name per address: addresses map to the host that publishes their PTR, and
+/// sorted address lists answer "is there any address under this prefix?" (empty non-terminals of
+/// the reverse tree) by binary search. A reverse question is read back into an address or a
+/// prefix. A zone of 100,000 hosts then holds numbers, not 100,000 more names.
+struct ReverseIndex: Sendable {
+    var v4: [UInt32: DomainName] = [:]
+    var v6: [IPv6Address: DomainName] = [:]
+    private(set) var sorted4: [UInt32] = []
+    private(set) var sorted6: [IPv6Address] = []
+
+    mutating func seal() {
+        sorted4 = v4.keys.sorted()
+        sorted6 = v6.keys.sorted()
+    }
+
+    /// What a name under in-addr.arpa. or ip6.arpa. stands for.
+    enum Reading: Equatable {
+        case address(IPAddress)
+        /// The first `bits` bits of `address` (the rest zero).
+        case prefix(IPAddress, bits: Int)
+        /// Not a name that any address has (a bad label, too many labels).
+        case none
+    }
+
+    static let inAddrArpa: DomainName = "in-addr.arpa."
+    static let ip6Arpa: DomainName = "ip6.arpa."
+
+    static func read(_ name: DomainName) -> Reading {
+        if let labels = name.labels(relativeTo: inAddrArpa) {
+            guard labels.count <= 4 else { return .none }
+            var value: UInt32 = 0
+            for (index, label) in labels.reversed().enumerated() {
+                guard !label.isEmpty, label.count <= 3, label.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                      !(label.count > 1 && label[0] == 0x30) else { return .none }
+                let octet = label.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+                guard octet <= 255 else { return .none }
+                value |= UInt32(octet) << (24 - 8 * UInt32(index))
+            }
+            let address = IPAddress.v4(IPv4Address(uint32: value))
+            return labels.count == 4 ? .address(address) : .prefix(address, bits: labels.count * 8)
+        }
+        if let labels = name.labels(relativeTo: ip6Arpa) {
+            guard labels.count <= 32 else { return .none }
+            var high: UInt64 = 0, low: UInt64 = 0
+            for (index, label) in labels.reversed().enumerated() {
+                guard label.count == 1, let nibble = hexValue(label[0]) else { return .none }
+                if index < 16 {
+                    high |= UInt64(nibble) << (60 - 4 * UInt64(index))
+                } else {
+                    low |= UInt64(nibble) << (60 - 4 * UInt64(index - 16))
+                }
+            }
+            let address = IPAddress.v6(IPv6Address(high: high, low: low))
+            return labels.count == 32 ? .address(address) : .prefix(address, bits: labels.count * 4)
+        }
+        return .none
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x61...0x66: byte - 0x61 + 10
+        case 0x41...0x46: byte - 0x41 + 10
+        default: nil
+        }
+    }
+
+    func target(of address: IPAddress) -> DomainName? {
+        switch address {
+        case .v4(let a): v4[a.uint32]
+        case .v6(let a): v6[a]
+        }
+    }
+
+    /// Whether any address with a PTR starts with this prefix.
+    func hasAddress(under prefix: IPAddress, bits: Int) -> Bool {
+        switch prefix {
+        case .v4(let a):
+            let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - UInt32(bits))
+            let low = a.uint32 & mask, high = low | ~mask
+            let index = lowerBound(sorted4, low)
+            return index < sorted4.count && sorted4[index] <= high
+        case .v6(let a):
+            let (lowHigh, lowLow, highHigh, highLow) = Self.range6(a, bits: bits)
+            let start = IPv6Address(high: lowHigh, low: lowLow), end = IPv6Address(high: highHigh, low: highLow)
+            let index = lowerBound(sorted6, start)
+            return index < sorted6.count && !(end < sorted6[index])
+        }
+    }
+
+    static func range6(_ a: IPv6Address, bits: Int) -> (UInt64, UInt64, UInt64, UInt64) {
+        func mask(_ n: Int) -> UInt64 { n <= 0 ? 0 : n >= 64 ? ~0 : ~UInt64(0) << UInt64(64 - n) }
+        let highMask = mask(bits), lowMask = mask(bits - 64)
+        return (a.high & highMask, a.low & lowMask, a.high | ~highMask, a.low | ~lowMask)
+    }
+
+    private func lowerBound<T: Comparable>(_ array: [T], _ value: T) -> Int {
+        var low = 0, high = array.count
+        while low < high {
+            let middle = (low + high) / 2
+            if array[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+/// A reverse zone as a numeric prefix, to place addresses without building their names.
+struct ReversePrefix: Sendable {
+    var address: IPAddress
+    var bits: Int
+    var apex: DomainName
+
+    init?(apex: DomainName) {
+        guard case .prefix(let address, let bits) = ReverseIndex.read(apex) else {
+            if case .address(let address) = ReverseIndex.read(apex) {
+                self.address = address
+                self.bits = address.bytes.count * 8
+                self.apex = apex
+                return
+            }
+            return nil
+        }
+        self.address = address
+        self.bits = bits
+        self.apex = apex
+    }
+
+    func contains(_ other: IPAddress) -> Bool {
+        switch (address, other) {
+        case (.v4(let a), .v4(let b)):
+            let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - UInt32(bits))
+            return a.uint32 & mask == b.uint32 & mask
+        case (.v6(let a), .v6(let b)):
+            let (lh, ll, _, _) = ReverseIndex.range6(a, bits: bits)
+            let (bh, bl, _, _) = ReverseIndex.range6(b, bits: bits)
+            return lh == bh && ll == bl
+        default:
+            return false
+        }
+    }
+}

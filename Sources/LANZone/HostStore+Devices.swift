@@ -127,12 +127,12 @@ extension HostStore {
     /// Addresses of learned hosts whose lease ended before `now`.
     public func expired(before now: Double) throws(ZoneError) -> [ExpiredLease] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT h.name, h.mac, h.relayed, h.interface, a.address, a.lease_end
                 FROM host_address a JOIN host h ON h.id = a.host_id
                 WHERE h.source = 'dhcp' AND a.lease_end IS NOT NULL AND a.lease_end < ?
                 ORDER BY a.lease_end
-                """, arguments: [now]).compactMap { row in
+                """), arguments: [now]).compactMap { row in
                 guard let address = IPAddress(row["address"] as String) else { return nil }
                 return ExpiredLease(name: row["name"], mac: row["mac"] ?? "", address: address,
                                     leaseEnd: row["lease_end"], relayed: row["relayed"], interface: row["interface"])
@@ -143,14 +143,14 @@ extension HostStore {
     /// A device still answers after its lease ended: it keeps the address until `until`.
     public func extend(mac: String, address: IPAddress, until: Double, seenAt: Double) throws(ZoneError) {
         try write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE host_address SET lease_end = ? WHERE address = ? AND host_id IN
                     (SELECT id FROM host WHERE source = 'dhcp' AND mac = ?)
-                """, arguments: [until, address.description, mac])
-            try db.execute(sql: """
+                """).execute(arguments: [until, address.description, mac])
+            try db.cachedStatement(sql: """
                 UPDATE host SET last_seen = max(last_seen, ?), lease_end = max(coalesce(lease_end, 0), ?)
                 WHERE source = 'dhcp' AND mac = ?
-                """, arguments: [seenAt, until, mac])
+                """).execute(arguments: [seenAt, until, mac])
         }
     }
 
@@ -162,7 +162,7 @@ extension HostStore {
     }
 
     static func device(_ db: Database, mac: String) throws -> Device? {
-        try Row.fetchOne(db, sql: "SELECT id, name FROM host WHERE source = 'dhcp' AND mac = ?", arguments: [mac])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name FROM host WHERE source = 'dhcp' AND mac = ?"), arguments: [mac])
             .map { Device(id: $0["id"], name: $0["name"]) }
     }
 
@@ -171,6 +171,14 @@ extension HostStore {
         let suffix = String(r.mac.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
         var device = try device(db, mac: r.mac)
         guard var name = r.name ?? device?.name else { return (.unnamed, false) }
+        // A device that lost its name to a newer one keeps its NAME-XXXX through renewals: the
+        // two would otherwise swap the name at every renewal.
+        if let existing = device, existing.name != name,
+           let note = try String.fetchOne(db.cachedStatement(sql: "SELECT note FROM host WHERE id = ?"), arguments: [existing.id]),
+           note.hasPrefix("\(name) was taken by "),
+           try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM host WHERE name = ?"), arguments: [name]) != nil {
+            name = existing.name
+        }
         var outcome: RegistrationOutcome = .registered(name: name)
         var visible = false
         let wanted = name
@@ -179,7 +187,7 @@ extension HostStore {
         if protected.contains(name.lowercased()) {
             name = try freeName(db, base: suffixed(wanted, suffix), mac: r.mac)
             outcome = .refused(name: wanted, reason: "\(wanted) is a protected name", registeredAs: name)
-        } else if let holder = try Row.fetchOne(db, sql: "SELECT id, source, mac FROM host WHERE name = ?", arguments: [name]),
+        } else if let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, mac FROM host WHERE name = ?"), arguments: [name]),
                   (holder["mac"] as String?) != r.mac || (holder["source"] as String) != HostSource.dhcp.rawValue {
             let source: String = holder["source"]
             if source != HostSource.dhcp.rawValue {
@@ -191,8 +199,7 @@ extension HostStore {
                 let previousMAC: String = holder["mac"] ?? ""
                 let previousSuffix = String(previousMAC.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
                 let moved = try freeName(db, base: suffixed(wanted, previousSuffix), mac: previousMAC)
-                try db.execute(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?",
-                               arguments: [moved, "\(wanted) was taken by \(r.mac)", holder["id"] as Int64])
+                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [moved, "\(wanted) was taken by \(r.mac)", holder["id"] as Int64])
                 outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
                 visible = true
             }
@@ -203,33 +210,34 @@ extension HostStore {
         }()
 
         if let existing = device, existing.name != name {
-            try db.execute(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?", arguments: [name, note, existing.id])
+            try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [name, note, existing.id])
             if case .registered = outcome { outcome = .renamed(from: existing.name, to: name) }
+            try restoreDisplaced(db, freedName: existing.name, by: r.mac)
             visible = true
         } else if device == nil {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
                 VALUES (?, 'dhcp', ?, ?, ?, ?, ?, 1, ?, ?, ?)
-                """, arguments: [name, r.mac, r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed, r.interface])
+                """).execute(arguments: [name, r.mac, r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed, r.interface])
             device = Device(id: db.lastInsertedRowID, name: name)
             visible = true
         }
         let id = device!.id
 
         // The address now belongs to this device only.
-        let others = try Int64.fetchAll(db, sql: """
+        let others = try Int64.fetchAll(db.cachedStatement(sql: """
             SELECT a.host_id FROM host_address a JOIN host h ON h.id = a.host_id
             WHERE a.address = ? AND h.source = 'dhcp' AND a.host_id != ?
-            """, arguments: [r.address.description, id])
+            """), arguments: [r.address.description, id])
         for other in others {
-            try db.execute(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?", arguments: [other, r.address.description])
+            try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [other, r.address.description])
             try deleteIfEmpty(db, id: other)
             visible = true
         }
         // A device that moves keeps its name on the new address only (per address family).
         let isV4: Bool
         if case .v4 = r.address { isV4 = true } else { isV4 = false }
-        let current = try Row.fetchAll(db, sql: "SELECT address, state FROM host_address WHERE host_id = ?", arguments: [id])
+        let current = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state FROM host_address WHERE host_id = ?"), arguments: [id])
         var already = false
         var previousState: String?
         for row in current {
@@ -243,27 +251,25 @@ extension HostStore {
             let sameFamily: Bool
             if case .v4 = address { sameFamily = isV4 } else { sameFamily = !isV4 }
             if sameFamily {
-                try db.execute(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?", arguments: [id, text])
+                try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [id, text])
                 visible = true
             }
         }
         // A REQUEST seen after the ACK must not demote an acknowledged address.
         let state = previousState == "acknowledged" && r.state == "requested" ? "acknowledged" : r.state
         if already {
-            try db.execute(sql: "UPDATE host_address SET lease_end = ?, state = ? WHERE host_id = ? AND address = ?",
-                           arguments: [r.leaseEnd, state, id, r.address.description])
+            try db.cachedStatement(sql: "UPDATE host_address SET lease_end = ?, state = ? WHERE host_id = ? AND address = ?").execute(arguments: [r.leaseEnd, state, id, r.address.description])
         } else {
-            try db.execute(sql: "INSERT INTO host_address (host_id, address, lease_end, state) VALUES (?, ?, ?, ?)",
-                           arguments: [id, r.address.description, r.leaseEnd, state])
+            try db.cachedStatement(sql: "INSERT INTO host_address (host_id, address, lease_end, state) VALUES (?, ?, ?, ?)").execute(arguments: [id, r.address.description, r.leaseEnd, state])
             visible = true
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface), note = ?,
                 lease_end = (SELECT max(lease_end) FROM host_address WHERE host_id = ?),
                 state = (SELECT CASE WHEN sum(state = 'acknowledged') > 0 THEN 'acknowledged' ELSE 'requested' END
                          FROM host_address WHERE host_id = ?)
             WHERE id = ?
-            """, arguments: [r.seenAt, r.relayed, r.interface, note ?? (try String.fetchOne(db, sql: "SELECT note FROM host WHERE id = ?", arguments: [id])), id, id, id])
+            """).execute(arguments: [r.seenAt, r.relayed, r.interface, note ?? (try String.fetchOne(db.cachedStatement(sql: "SELECT note FROM host WHERE id = ?"), arguments: [id])), id, id, id])
         if !visible, case .registered(let name) = outcome { outcome = .renewed(name: name) }
         return (outcome, visible)
     }
@@ -279,7 +285,7 @@ extension HostStore {
     static func freeName(_ db: Database, base: String, mac: String) throws -> String {
         for attempt in 1...64 {
             let candidate = attempt == 1 ? base : suffixed(base, "\(attempt)")
-            let holder = try Row.fetchOne(db, sql: "SELECT source, mac FROM host WHERE name = ?", arguments: [candidate])
+            let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT source, mac FROM host WHERE name = ?"), arguments: [candidate])
             if holder == nil || ((holder!["source"] as String) == HostSource.dhcp.rawValue && (holder!["mac"] as String?) == mac) {
                 return candidate
             }
@@ -290,17 +296,27 @@ extension HostStore {
     static func removeAddress(_ db: Database, mac: String, address: IPAddress, onlyRequested: Bool) throws -> Bool {
         guard let device = try device(db, mac: mac) else { return false }
         let condition = onlyRequested ? " AND state = 'requested'" : ""
-        try db.execute(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?" + condition,
-                       arguments: [device.id, address.description])
+        try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?" + condition).execute(arguments: [device.id, address.description])
         guard db.changesCount > 0 else { return false }
         try deleteIfEmpty(db, id: device.id)
+        try restoreDisplaced(db, freedName: device.name, by: mac)
         return true
     }
 
+    /// When the device that took a name from another lets it go (releases its last address, or
+    /// renames itself), the device it displaced gets the name back.
+    static func restoreDisplaced(_ db: Database, freedName: String, by mac: String) throws {
+        guard try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM host WHERE name = ?"), arguments: [freedName]) == nil,
+              let id = try Int64.fetchOne(db.cachedStatement(sql: """
+                  SELECT id FROM host WHERE source = 'dhcp' AND note = ? ORDER BY last_seen DESC LIMIT 1
+                  """), arguments: ["\(freedName) was taken by \(mac)"]) else { return }
+        try db.cachedStatement(sql: "UPDATE host SET name = ?, note = NULL WHERE id = ?").execute(arguments: [freedName, id])
+    }
+
     static func deleteIfEmpty(_ db: Database, id: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             DELETE FROM host WHERE id = ? AND NOT EXISTS (SELECT 1 FROM host_address WHERE host_id = ?)
-            """, arguments: [id, id])
+            """).execute(arguments: [id, id])
     }
 }
 

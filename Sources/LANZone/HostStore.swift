@@ -109,7 +109,7 @@ public final class HostStore: Sendable {
             \(clause)
             GROUP BY h.id ORDER BY h.name COLLATE NOCASE
             """
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
             let text: String = row["addresses"] ?? ""
             let addresses = text.split(separator: " ").compactMap { IPAddress($0) }.sorted()
             return HostRecord(
@@ -138,7 +138,7 @@ public final class HostStore: Sendable {
     @discardableResult
     public func remove(named name: String, now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Bool {
         try write { db in
-            try db.execute(sql: "DELETE FROM host WHERE name = ?", arguments: [name])
+            try db.cachedStatement(sql: "DELETE FROM host WHERE name = ?").execute(arguments: [name])
             guard db.changesCount > 0 else { return false }
             try Self.bump(db, now: now)
             return true
@@ -167,12 +167,12 @@ public final class HostStore: Sendable {
             let wanted = Set(records.map { $0.name.lowercased() })
             for existing in try Self.hosts(db, where: "WHERE h.source = ?", [source.rawValue])
             where !wanted.contains(existing.name.lowercased()) {
-                try db.execute(sql: "DELETE FROM host WHERE name = ?", arguments: [existing.name])
+                try db.cachedStatement(sql: "DELETE FROM host WHERE name = ?").execute(arguments: [existing.name])
                 changed += 1
             }
             for record in records {
                 // A name held by a host of another source is left to that host.
-                if let holder = try String.fetchOne(db, sql: "SELECT source FROM host WHERE name = ?", arguments: [record.name]),
+                if let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT source FROM host WHERE name = ?"), arguments: [record.name]),
                    holder != source.rawValue { continue }
                 if try Self.upsert(db, record, now: now) { changed += 1 }
             }
@@ -189,24 +189,23 @@ public final class HostStore: Sendable {
                 && existing.publishesPTR == record.publishesPTR {
                 return false
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE host SET name = ?, source = ?, mac = ?, last_seen = ?, lease_end = ?, state = ?, ptr = ?
                 WHERE name = ?
-                """, arguments: [record.name, record.source.rawValue, record.mac, max(record.lastSeen, now),
+                """).execute(arguments: [record.name, record.source.rawValue, record.mac, max(record.lastSeen, now),
                                  record.leaseEnd, record.state, record.publishesPTR, record.name])
         } else {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.name, record.source.rawValue, record.mac,
+                """).execute(arguments: [record.name, record.source.rawValue, record.mac,
                                  record.firstSeen > 0 ? record.firstSeen : now, max(record.lastSeen, now),
                                  record.leaseEnd, record.state, record.publishesPTR])
         }
-        let id = try Int64.fetchOne(db, sql: "SELECT id FROM host WHERE name = ?", arguments: [record.name])!
-        try db.execute(sql: "DELETE FROM host_address WHERE host_id = ?", arguments: [id])
+        let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM host WHERE name = ?"), arguments: [record.name])!
+        try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ?").execute(arguments: [id])
         for address in addresses {
-            try db.execute(sql: "INSERT INTO host_address (host_id, address) VALUES (?, ?)",
-                           arguments: [id, address.description])
+            try db.cachedStatement(sql: "INSERT INTO host_address (host_id, address) VALUES (?, ?)").execute(arguments: [id, address.description])
         }
         return true
     }
@@ -215,8 +214,7 @@ public final class HostStore: Sendable {
     static func bump(_ db: Database, now: Double) throws {
         let current = try state(db)
         let serial = SerialNumber.next(after: current.serial, now: UInt32(clamping: Int64(now)))
-        try db.execute(sql: "UPDATE zone_state SET serial = ?, generation = generation + 1 WHERE id = 1",
-                       arguments: [Int64(serial)])
+        try db.cachedStatement(sql: "UPDATE zone_state SET serial = ?, generation = generation + 1 WHERE id = 1").execute(arguments: [Int64(serial)])
     }
 
     // MARK: - Schema

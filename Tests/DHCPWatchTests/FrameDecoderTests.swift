@@ -32,7 +32,7 @@ struct FrameDecoderTests {
         #expect(Captures.lanKea.linkType == Self.ethernet)
         #expect(Captures.lanKea.frames.count == 48)
         let f = Self.v4Frame
-        #expect(f.count == 342)
+        #expect(f.count == 345)
         #expect(Array(f[12..<14]) == [0x08, 0x00])
         #expect(f[14] == 0x45)  // IPv4, 20-byte header
         #expect(f[23] == 17)  // UDP

@@ -48,15 +48,15 @@ public final class PcapCapture: @unchecked Sendable {
         }
         linkType = pcap_datalink(handle)
         var program = bpf_program()
+        // From here on `handle` is stored: a throw runs deinit, which closes it (closing it here
+        // as well would free it twice).
         guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
             let reason = String(cString: pcap_geterr(handle))
-            pcap_close(handle)
             throw Failure(description: "cannot compile the filter \"\(filter)\": \(reason)")
         }
         defer { pcap_freecode(&program) }
         guard pcap_setfilter(handle, &program) == 0 else {
             let reason = String(cString: pcap_geterr(handle))
-            pcap_close(handle)
             throw Failure(description: "cannot set the filter \"\(filter)\": \(reason)")
         }
     }

@@ -34,7 +34,7 @@ public enum LeaseEvent: Hashable, Sendable {
     case bound(Lease)
     /// The device gave the address back (RELEASE, or a DHCPv6 lifetime of zero).
     case released(mac: MACAddress, address: IPAddress, at: Double)
-    /// A requested address was refused (NAK) or declined (DECLINE): a *requested* registration
+    /// A requested address was refused (NAK): a *requested* registration
     /// for it goes; an acknowledged one stays.
     case cancelled(mac: MACAddress, address: IPAddress, at: Double)
 }

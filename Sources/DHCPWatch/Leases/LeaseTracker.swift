@@ -65,11 +65,15 @@ public struct LeaseTracker: Sendable {
         if pendingV6.count > maxPending { pendingV6.removeAll() }
     }
 
+    /// The name a message carries and whether it asks for no DNS update. Only a client's N flag
+    /// is a wish; in a server's reply the flag says what the server did (RFC 4702 sec. 2.1).
     static func name(of message: DHCPv4Message) -> (name: [UInt8]?, noUpdate: Bool) {
-        if let fqdn = message.clientFQDN, let label = fqdn.hostLabel, !label.isEmpty {
-            return (label, fqdn.noUpdates)
+        let fqdn = message.clientFQDN
+        let noUpdate = message.isRequest && (fqdn?.noUpdates ?? false)
+        if let label = fqdn?.hostLabel, !label.isEmpty {
+            return (label, noUpdate)
         }
-        return (message.hostName, false)
+        return (message.hostName, noUpdate)
     }
 
     static func lease(mac: MACAddress, raw: [UInt8]?, noUpdate: Bool, address: IPAddress, leaseEnd: Double?,
@@ -111,9 +115,11 @@ public struct LeaseTracker: Sendable {
             guard let pending = pendingV4.removeValue(forKey: key), let requested = pending.requested else { return [] }
             return [.cancelled(mac: mac, address: .v4(requested), at: at)]
         case (true, .decline):
-            // Strict: a DECLINE that does not name its address (option 50) changes nothing.
+            // The client found the address in use by someone else (RFC 2131 sec. 3.1, after the
+            // ACK): it does not hold it. Strict: a DECLINE that does not name it (option 50)
+            // changes nothing.
             guard let address = message.requestedAddress else { return [] }
-            return [.cancelled(mac: mac, address: .v4(address), at: at)]
+            return [.released(mac: mac, address: .v4(address), at: at)]
         case (true, .release):
             // Strict: a RELEASE without ciaddr names no address, so nothing is released.
             guard message.ciaddr != zero else { return [] }
@@ -147,9 +153,10 @@ public struct LeaseTracker: Sendable {
             guard let mac = DHCPv6Message.mac(fromDUID: duid) ?? pending?.mac ?? (relayed ? nil : meta.destinationMAC)
             else { return [] }
             counters.replies += 1
-            let echoed = message.clientFQDN
-            let raw = pending?.name ?? echoed?.hostLabel
-            let noUpdate = pending?.noUpdate ?? echoed?.noUpdates ?? false
+            // The server's echo of option 39 gives a name when the request was not seen; its N
+            // flag is the server's report, not the client's wish.
+            let raw = pending?.name ?? message.clientFQDN?.hostLabel
+            let noUpdate = pending?.noUpdate ?? false
             return message.leasedAddresses.map { leased in
                 if leased.validLifetime == 0 {
                     return .released(mac: mac, address: .v6(leased.address), at: at)

@@ -98,10 +98,21 @@ public final class Forwarder: Sendable {
         }
 
         let result: Resolution
-        if let answer = await fetch(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled) {
+        let fetched = await fetch(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+        let failedAnswer = fetched.map { $0.rcode == .servFail || $0.rcode == .refused } ?? false
+        if let answer = fetched, !failedAnswer {
             let stored = clock()
             cache.withLockedValue { $0.store(answer, for: key, at: stored) }
             result = .answer(answer)
+        } else if let answer = fetched {
+            // SERVFAIL or REFUSED from every upstream is a failure to refresh (RFC 8767 sec. 4):
+            // expired data, if any, is served stale; otherwise the client hears the error.
+            let later = clock()
+            if case .stale(let message) = cache.withLockedValue({ $0.lookup(key, at: later) }) {
+                result = .stale(message)
+            } else {
+                result = .answer(answer)
+            }
         } else {
             let later = clock()
             switch cache.withLockedValue({ $0.lookup(key, at: later) }) {
@@ -137,77 +148,82 @@ public final class Forwarder: Sendable {
     /// Asks the upstreams, hedging, and returns the first usable answer; nil when none came.
     /// SERVFAIL and REFUSED move on to the next upstream; when every upstream says so, the last
     /// such answer is returned so the client hears it at once.
+    ///
+    /// Each exchange runs as a task of its own that records the upstream's health when it ends,
+    /// even after another upstream has won: a silent primary thus still counts its timeouts and
+    /// is marked down, and the client never waits for the losers.
     func fetch(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Message? {
         let upstreams = candidates(for: question.name)
         guard !upstreams.isEmpty else { return nil }
-        let transport = transport
-        let timeout = options.upstreamTimeout
-        let budget = options.totalBudget
-        let clock = clock
-        return await withTaskGroup(of: Attempt.self) { group in
-            var next = 0
-            var running = 0
-            var fallback: Message?
-            let started = clock()
+        let (attempts, report) = AsyncStream.makeStream(of: Attempt.self)
+        let started = clock()
+        var next = 0
+        var running = 0
+        var fallback: Message?
 
-            func launch() {
-                guard next < upstreams.count else { return }
-                let index = next
-                next += 1
-                running += 1
-                let upstream = upstreams[index]
-                let query = Message(
-                    header: Header(id: UInt16.random(in: 0...UInt16.max), recursionDesired: true,
-                                   checkingDisabled: checkingDisabled),
-                    questions: [question], edns: EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK))
-                let remaining = max(0.05, min(timeout, budget - (clock() - started)))
-                group.addTask {
-                    let sent = clock()
-                    do {
-                        let answer = try await transport.exchange(query, with: upstream, timeout: remaining)
-                        return .answered(index, answer, rtt: clock() - sent)
-                    } catch {
-                        return .failed(index)
+        func launch() {
+            guard next < upstreams.count else { return }
+            let index = next
+            next += 1
+            running += 1
+            let upstream = upstreams[index]
+            let query = Message(
+                header: Header(id: UInt16.random(in: 0...UInt16.max), recursionDesired: true, checkingDisabled: checkingDisabled),
+                questions: [question], edns: EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK))
+            let timeout = max(0.05, min(options.upstreamTimeout, options.totalBudget - (clock() - started)))
+            let transport = transport
+            let clock = clock
+            let health = health
+            Task {
+                let sent = clock()
+                let attempt: Attempt
+                do {
+                    let answer = try await transport.exchange(query, with: upstream, timeout: timeout)
+                    let now = clock()
+                    if answer.rcode == .servFail || answer.rcode == .refused {
+                        health.withLockedValue { $0[upstream, default: UpstreamHealth()].recordFailure(at: now) }
+                    } else {
+                        health.withLockedValue { $0[upstream, default: UpstreamHealth()].recordAnswer(rtt: now - sent, at: now) }
                     }
+                    attempt = .answered(index, answer, rtt: now - sent)
+                } catch {
+                    let now = clock()
+                    health.withLockedValue { $0[upstream, default: UpstreamHealth()].recordFailure(at: now) }
+                    attempt = .failed(index)
                 }
-                if next < upstreams.count {
-                    let wait = deadline(for: upstream)
-                    group.addTask {
-                        try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
-                        return .hedge
-                    }
+                report.yield(attempt)
+            }
+            if next < upstreams.count {
+                let wait = deadline(for: upstream)
+                Task {
+                    try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                    report.yield(.hedge)
                 }
             }
-
-            launch()
-            while let attempt = await group.next() {
-                switch attempt {
-                case .hedge:
-                    if running > 0 && next < upstreams.count && !Task.isCancelled { launch() }
-                case .answered(let index, let answer, let rtt):
-                    running -= 1
-                    let now = clock()
-                    let rcode = answer.rcode
-                    if rcode == .servFail || rcode == .refused {
-                        health.withLockedValue { $0[upstreams[index], default: UpstreamHealth()].recordFailure(at: now) }
-                        fallback = answer
-                        if next < upstreams.count { launch() } else if running == 0 { break }
-                        continue
-                    }
-                    health.withLockedValue { $0[upstreams[index], default: UpstreamHealth()].recordAnswer(rtt: rtt, at: now) }
-                    group.cancelAll()
-                    return answer
-                case .failed(let index):
-                    running -= 1
-                    let now = clock()
-                    health.withLockedValue { $0[upstreams[index], default: UpstreamHealth()].recordFailure(at: now) }
-                    if next < upstreams.count { launch() } else if running == 0 { break }
-                }
-                if running == 0 && next >= upstreams.count { break }
-            }
-            group.cancelAll()
-            return fallback
         }
+
+        launch()
+        for await attempt in attempts {
+            switch attempt {
+            case .hedge:
+                if running > 0 && next < upstreams.count { launch() }
+            case .answered(_, let answer, _):
+                running -= 1
+                if answer.rcode == .servFail || answer.rcode == .refused {
+                    fallback = answer
+                    if next < upstreams.count { launch() }
+                } else {
+                    report.finish()
+                    return answer
+                }
+            case .failed:
+                running -= 1
+                if next < upstreams.count { launch() }
+            }
+            if running == 0 && next >= upstreams.count { break }
+        }
+        report.finish()
+        return fallback
     }
 
     /// Asks every upstream marked down whether it is back (`. NS`, any matching answer counts),

@@ -39,7 +39,8 @@ struct DHCPLANTests {
         return nil
     }
 
-    /// The script's own limit is 200 s; this is the outer bound. On timeout the script gets
+    /// The script bounds itself (at most 40 s waiting for another run's lock, then a 180 s
+    /// watchdog); this is the outer bound. On timeout the script gets
     /// SIGTERM first (its EXIT trap then removes its namespaces, links and processes), and
     /// SIGKILL only if it is still there 20 s later.
     static let timeout: Double = 240
@@ -77,45 +78,79 @@ struct DHCPLANTests {
         var elapsed: Double
     }
 
+    struct SpawnError: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Runs `bash dhcp-lan.sh SERVER` with stdout and stderr in one file (no pipe to fill up),
-    /// bounded by `timeout`.
+    /// bounded by `timeout`. Spawned with posix_spawn, an empty signal mask and default signal
+    /// actions: the test runner's threads block SIGTERM, SIGUSR1 and SIGUSR2, and Foundation's
+    /// `Process` would hand that mask down to the script and every client it starts (udhcpc would
+    /// never see the signals that make it renew and release, nor the script our SIGTERM).
     static func runScript(server: String, binary: String) throws -> ScriptResult {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-dhcp-lan-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path, server]
         var environment = ProcessInfo.processInfo.environment
         environment["LANNAMED"] = binary
         environment["NOTIFY_SOCKET"] = nil
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
+        let arguments: [String] = ["/bin/bash", Self.script.path, server]
+        let variables: [String] = environment.map { "\($0.key)=\($0.value)" }
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, &attributes, argv, envp)
+        guard spawned == 0 else { throw SpawnError(description: "cannot start /bin/bash: \(String(cString: strerror(spawned)))") }
 
         let start = Date()
-        try process.run()
+        var status: Int32 = 0
+        var exited = false
         var timedOut = false
-        let deadline = start.addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning {
+        // Bounded: polls every 50 ms until the deadline; then SIGTERM (the script cleans up),
+        // 20 s of grace, SIGKILL, and 5 s more at most.
+        func poll(until deadline: Date) {
+            while !exited && Date() < deadline {
+                if waitpid(pid, &status, WNOHANG) == pid { exited = true } else { usleep(50_000) }
+            }
+        }
+        poll(until: start.addingTimeInterval(timeout))
+        if !exited {
             timedOut = true
-            kill(process.processIdentifier, SIGTERM)
-            let grace = Date().addingTimeInterval(20)
-            while process.isRunning && Date() < grace { usleep(50_000) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                let last = Date().addingTimeInterval(5)
-                while process.isRunning && Date() < last { usleep(50_000) }
+            kill(pid, SIGTERM)
+            poll(until: Date().addingTimeInterval(20))
+            if !exited {
+                kill(pid, SIGKILL)
+                poll(until: Date().addingTimeInterval(5))
             }
         }
         let elapsed = Date().timeIntervalSince(start)
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? "(no output)"
-        let status: Int32 = process.isRunning ? -1 : process.terminationStatus
-        return ScriptResult(status: timedOut ? -15 : status, output: output, timedOut: timedOut, elapsed: elapsed)
+        // WIFEXITED / WEXITSTATUS by hand (macros are not imported): exit code, or -signal.
+        let code: Int32 = !exited ? -1 : (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -(status & 0x7F)
+        return ScriptResult(status: code, output: output, timedOut: timedOut, elapsed: elapsed)
     }
 }

@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone"]),
+        .testTarget(name: "ForwarderTests", dependencies: ["Forwarder", "DNSWire"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
     ]
 )

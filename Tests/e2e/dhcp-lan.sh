@@ -268,7 +268,7 @@ RUNS=0
 start_lannamed() {
   RUNS=$((RUNS + 1))
   local log="$T/lannamed-$RUNS.log" deadline
-  "$LANNAMED" run --listen "$DNS:53" --database "$DB" --zone lan --interface "$BR" --log-level debug \
+  "$LANNAMED" run --listen "$DNS:53" --database "$DB" --zone lan --interface "$BR" --no-forward --log-level debug \
     > "$log" 2>&1 &
   PIDS[lannamed]=$!
   deadline=$(( $(now_ms) + 30000 ))

@@ -3,6 +3,7 @@ import DNSWire
 import Foundation
 import LANZone
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// Turns DHCP traffic into zone registrations: the capture workers and replays fill the queue;
@@ -51,10 +52,14 @@ final class DHCPService: Service {
         let files = files
         let queue = queue
         let logger = logger
-        let replays = Task.detached {
+        // Reading a capture file blocks: it runs on NIO's blocking-I/O pool, never on the
+        // cooperative threads that answer forwarded queries.
+        let replays = Task {
             for path in files {
                 do {
-                    let summary = try CaptureReplay.replay(path: path, into: queue, now: Date().timeIntervalSince1970)
+                    let summary = try await NIOThreadPool.singleton.runIfActive {
+                        try CaptureReplay.replay(path: path, into: queue, now: Date().timeIntervalSince1970)
+                    }
                     logger.info("replayed capture", metadata: [
                         "file": "\(path)", "frames": "\(summary.frames)", "dhcp": "\(summary.messages)",
                         "skipped": "\(summary.malformed)", "events": "\(summary.events)",
@@ -85,7 +90,8 @@ final class DHCPService: Service {
     func consume() async {
         for await batch in queue.batches() {
             guard !batch.isEmpty else { continue }
-            apply(batch)
+            // SQLite and the snapshot build block: on NIO's blocking pool.
+            _ = try? await NIOThreadPool.singleton.runIfActive { self.apply(batch) }
         }
     }
 
@@ -186,7 +192,8 @@ final class DHCPService: Service {
     /// Drops leases past their end unless the device still answers ARP on its interface.
     func expire(now: Double) async {
         let expired: [ExpiredLease]
-        do { expired = try store.expired(before: now) } catch {
+        let store = store
+        do { expired = try await NIOThreadPool.singleton.runIfActive { try store.expired(before: now) } } catch {
             logger.error("cannot read leases", metadata: ["error": "\(error)"])
             return
         }
@@ -194,7 +201,9 @@ final class DHCPService: Service {
         var changes: [DeviceChange] = []
         for lease in expired {
             if !lease.relayed, let interface = lease.interface, case .v4(let v4) = lease.address {
-                let result = await Task.detached { ARPProbe.probe(v4, on: interface) }.value
+                // The probe waits up to a second for a reply: off the cooperative threads.
+                let result = (try? await NIOThreadPool.singleton.runIfActive { ARPProbe.probe(v4, on: interface) })
+                    ?? .unavailable("the probe could not run")
                 if result == .alive {
                     do {
                         try store.extend(mac: lease.mac, address: lease.address, until: now + options.extendAfterProbe, seenAt: now)
@@ -209,9 +218,12 @@ final class DHCPService: Service {
             changes.append(.release(mac: lease.mac, address: lease.address, at: now))
             logger.info("dhcp: lease ended", metadata: ["name": "\(lease.name)", "address": "\(lease.address)", "mac": "\(lease.mac)"])
         }
+        let refresher = refresher, protected = options.protected, ended = changes
         do {
-            _ = try store.apply(changes, protected: options.protected)
-            try refresher.refresh()
+            try await NIOThreadPool.singleton.runIfActive {
+                _ = try store.apply(ended, protected: protected)
+                try refresher.refresh()
+            }
         } catch {
             logger.error("cannot drop ended leases", metadata: ["error": "\(error)"])
         }

@@ -4,6 +4,7 @@ import Foundation
 func glibcMallocTrim(_ pad: Int) -> Int32
 import LANZone
 import Logging
+import NIOPosix
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
@@ -71,7 +72,9 @@ struct ZoneWatcher: Service {
             }
             do {
                 let before = refresher.hub.current.generation
-                let snapshot = try refresher.refresh()
+                let refresher = refresher
+                // SQLite and the snapshot build block: on NIO's blocking pool.
+                let snapshot = try await NIOThreadPool.singleton.runIfActive { try refresher.refresh() }
                 if failing {
                     logger.info("database readable again", metadata: ["path": "\(refresher.store.path)"])
                     failing = false

@@ -3,6 +3,7 @@ import DNSWire
 import Foundation
 import LANZone
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import ServiceLifecycle
 
@@ -122,11 +123,19 @@ final class DHCPService: Service {
         return changes
     }
 
+    /// When the zone was last republished from DHCP (only the consumer task touches it).
+    private let lastRefresh = NIOLockedValueBox(0.0)
+
     func apply(_ items: [LeaseQueue.Item]) {
         let changes = changes(for: items)
         do {
             let outcomes = try store.apply(changes, protected: options.protected)
             log(outcomes)
+            // While more events are already queued (a replay, a storm), republish at most every
+            // 100 ms: the next batch will; a lone batch is published at once.
+            let now = Date().timeIntervalSince1970
+            if queue.pending > 0 && now - lastRefresh.withLockedValue({ $0 }) < 0.1 { return }
+            lastRefresh.withLockedValue { $0 = now }
             let snapshot = try refresher.refresh()
             let newest = items.map { item -> Double in
                 switch item.event {
@@ -145,13 +154,25 @@ final class DHCPService: Service {
     }
 
     func log(_ outcomes: [DeviceChangeOutcome]) {
+        // A big burst (a replayed capture, a storm) gets one summary line for its ordinary
+        // registrations; conflicts are always logged one by one.
+        let quiet = outcomes.count > 64
+        if quiet {
+            let registered = outcomes.filter {
+                if case .registration(_, .registered) = $0 { return true } else { return false }
+            }.count
+            logger.info("dhcp: registered \(registered) names in a burst of \(outcomes.count) events")
+        }
         for outcome in outcomes {
             switch outcome {
             case .registration(let registration, let result):
                 let meta: Logger.Metadata = ["mac": "\(registration.mac)", "address": "\(registration.address)",
                                              "state": "\(registration.state)"]
                 switch result {
-                case .registered(let name): logger.info("dhcp: registered \(name)", metadata: meta)
+                case .registered(let name):
+                    if quiet { logger.debug("dhcp: registered \(name)", metadata: meta) } else {
+                        logger.info("dhcp: registered \(name)", metadata: meta)
+                    }
                 case .renewed(let name): logger.debug("dhcp: renewed \(name)", metadata: meta)
                 case .renamed(let from, let to): logger.info("dhcp: \(from) renamed itself \(to)", metadata: meta)
                 case .displaced(let name, let previous, let now):
@@ -166,7 +187,7 @@ final class DHCPService: Service {
                 guard removed else { continue }
                 switch change {
                 case .release(let mac, let address, _):
-                    logger.info("dhcp: released", metadata: ["mac": "\(mac)", "address": "\(address)"])
+                    if !quiet { logger.info("dhcp: released", metadata: ["mac": "\(mac)", "address": "\(address)"]) }
                 case .cancel(let mac, let address, _):
                     logger.info("dhcp: request refused or declined", metadata: ["mac": "\(mac)", "address": "\(address)"])
                 case .register:

@@ -9,7 +9,7 @@ struct UpstreamMonitor: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await forwarder.probeDownUpstreams() }
                 group.addTask { await self.watch() }
@@ -21,7 +21,6 @@ struct UpstreamMonitor: Service {
         var last: [String: Bool] = [:]
         while !Task.isCancelled {
             do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
-            var inUse: String?
             for (upstream, health) in forwarder.status() {
                 let key = upstream.description
                 if last[key] != health.isUp {
@@ -35,7 +34,6 @@ struct UpstreamMonitor: Service {
                     }
                     last[key] = health.isUp
                 }
-                if inUse == nil && health.isUp { inUse = key }
             }
         }
     }

@@ -59,7 +59,7 @@ struct ZoneWatcher: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { await self.poll() }
+        await cancelWhenGracefulShutdown { await self.poll() }
     }
 
     private func poll() async {

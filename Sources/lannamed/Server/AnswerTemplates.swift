@@ -41,15 +41,29 @@ struct AnswerTemplates {
         var payload: Int
     }
 
+    /// A reusable buffer for the lower-cased question name: after the first queries it is the
+    /// only storage the key needs, so a hit allocates nothing for it.
+    private var scratch: [UInt8] = []
+
+    mutating func inspect(_ bytes: UnsafeRawBufferPointer) -> Query? {
+        scratch.removeAll(keepingCapacity: true)
+        guard let query = Self.inspect(bytes, into: &scratch) else { return nil }
+        return query
+    }
+
     static func inspect(_ bytes: UnsafeRawBufferPointer) -> Query? {
+        var name: [UInt8] = []
+        return inspect(bytes, into: &name)
+    }
+
+    static func inspect(_ bytes: UnsafeRawBufferPointer, into name: inout [UInt8]) -> Query? {
         let count = bytes.count
         guard count >= 17,
               bytes[2] & 0xF8 == 0,                  // QR = 0, opcode QUERY
               bytes[4] == 0, bytes[5] == 1,          // one question
               bytes[6] == 0, bytes[7] == 0, bytes[8] == 0, bytes[9] == 0,
               bytes[10] == 0, bytes[11] <= 1 else { return nil }
-        var name: [UInt8] = []
-        name.reserveCapacity(32)
+        name.reserveCapacity(64)
         var index = 12
         while true {
             guard index < count else { return nil }

@@ -26,7 +26,7 @@ final class UDPQueryHandler: ChannelInboundHandler {
         // Fast path: a precomputed local answer, written straight into the outgoing buffer.
         let templateForwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
         let fast: ByteBuffer? = envelope.data.withUnsafeReadableBytes { raw in
-            guard let query = AnswerTemplates.inspect(raw),
+            guard let query = cell.templates.inspect(raw),
                   let template = cell.templates.template(for: query, snapshot: cell.snapshot, forwarding: templateForwarding)
             else { return nil }
             var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + template.sections.count + 11)

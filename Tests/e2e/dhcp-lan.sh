@@ -663,7 +663,10 @@ summary() {
 # release. Kea gives 20-second leases; both clients' udhcpc get SIGKILL right after the ACK.
 # keeper keeps its address on its interface, so it answers lannamed's ARP probe and must keep its
 # name (for another 5 minutes); leaver's interface goes down, so it answers nothing and its name
-# and PTR must go within the expiry interval (5 s) + the probe (1 s) of its lease end.
+# and PTR must go within the expiry interval (5 s) + the probe (1 s) of its lease end. leaver joins
+# one expiry interval after keeper, so each is probed in its own round, and the round that drops
+# leaver also shows that keeper's extension held. At the end lannamed must still stop on SIGTERM.
+# About 35 s in all.
 
 EXPIRY_INTERVAL=5         # DHCPService.Options.expiryInterval
 EXPIRY_PROBE=1            # ARPProbe.probe's timeout

@@ -25,6 +25,7 @@ public enum ARPProbe {
             return .unavailable(error.description)
         }
         guard capture.linkType == LinkType.ethernet.rawValue else { return .unavailable("\(interface) is not Ethernet") }
+        guard capture.setNonBlocking() else { return .unavailable("cannot wait on \(interface) without blocking") }
         let request = frame(target: target, sourceMAC: mac, sourceIP: source)
         for _ in 0..<max(1, attempts) {
             guard capture.inject(request) else { return .unavailable("cannot send on \(interface)") }
@@ -34,7 +35,7 @@ public enum ARPProbe {
                 case .frame(let bytes, _):
                     if isReply(bytes, from: target) { return .alive }
                 case .timeout:
-                    continue
+                    capture.wait(upTo: deadline - Date().timeIntervalSince1970)
                 case .end, .failed:
                     return .unavailable("capture on \(interface) ended")
                 }

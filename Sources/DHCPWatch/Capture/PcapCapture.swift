@@ -117,6 +117,25 @@ public final class PcapCapture: @unchecked Sendable {
         }
     }
 
+    /// Puts the handle in non-blocking mode: `next()` then returns `.timeout` at once when
+    /// nothing is buffered, and `wait(upTo:)` does the waiting. (libpcap's read timeout does not
+    /// fire on a quiet link on Linux, so a blocking read can wait forever.)
+    public func setNonBlocking() -> Bool {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        return pcap_setnonblock(handle, 1, &errbuf) == 0
+    }
+
+    /// Waits until a frame may be readable or `seconds` pass (non-blocking handles).
+    public func wait(upTo seconds: Double) {
+        let fd = pcap_get_selectable_fd(handle)
+        guard fd >= 0 else {
+            Thread.sleep(forTimeInterval: min(seconds, 0.01))
+            return
+        }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&entry, 1, Int32(max(0, min(seconds, 1)) * 1000))
+    }
+
     /// Makes a blocked `next()` return `.end` (from any thread).
     public func stop() { pcap_breakloop(handle) }
 

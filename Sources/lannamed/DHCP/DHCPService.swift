@@ -227,7 +227,10 @@ final class DHCPService: Service {
                     ?? .unavailable("the probe could not run")
                 if result == .alive {
                     do {
-                        try store.extend(mac: lease.mac, address: lease.address, until: now + options.extendAfterProbe, seenAt: now)
+                        let until = now + options.extendAfterProbe
+                        try await NIOThreadPool.singleton.runIfActive {
+                            try store.extend(mac: lease.mac, address: lease.address, until: until, seenAt: now)
+                        }
                         logger.debug("lease ended but the device answers ARP; kept", metadata: [
                             "name": "\(lease.name)", "address": "\(lease.address)"])
                     } catch {

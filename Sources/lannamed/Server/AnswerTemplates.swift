@@ -26,8 +26,11 @@ struct AnswerTemplates {
     }
 
     private var table: [Key: Template] = [:]
-    /// A bound on remembered questions: random names must not grow memory without limit.
-    static let capacity = 20_000
+    /// A bound on remembered questions, in step with the zone (two types per host is the usual
+    /// mix) so a big zone's working set fits, and random names never grow memory without limit.
+    static func capacity(for snapshot: ZoneSnapshot) -> Int {
+        min(262_144, max(4096, snapshot.hostCount * 2))
+    }
 
     mutating func clear() { table.removeAll(keepingCapacity: true) }
 
@@ -107,7 +110,7 @@ struct AnswerTemplates {
     mutating func template(for query: Query, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Template? {
         if let hit = table[query.key] { return hit }
         guard let made = Self.make(query.key, snapshot: snapshot, forwarding: forwarding) else { return nil }
-        if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+        if table.count >= Self.capacity(for: snapshot) { table.removeAll(keepingCapacity: true) }
         table[query.key] = made
         return made
     }

@@ -7,8 +7,11 @@ import Glibc
 
 /// The DHCP end-to-end test: `Tests/e2e/dhcp-lan.sh` builds a throw-away LAN from network
 /// namespaces (a bridge, a DHCP server, udhcpc and dhclient clients), runs the real `lannamed` on
-/// the bridge and checks every name with dig. Run once per DHCP server, one after the other (both
-/// use 198.51.100.0/24 and 2001:db8:100::/64, so they must never overlap).
+/// the bridge and checks every name with dig. Run once per mode, one after the other (all use
+/// 198.51.100.0/24 and 2001:db8:100::/64, so they must never overlap): `dnsmasq` and `kea` run the
+/// LAN scenario with that DHCP server; `expiry` gives 20-second Kea leases to two clients that
+/// neither renew nor release, and checks that at the lease end the one still answering ARP keeps
+/// its name and the silent one loses it.
 ///
 /// Enabled only as root: namespaces, a bridge and a promiscuous pcap capture need it. CI runs as
 /// root, so it runs there; a developer's unprivileged `swift test` skips it.
@@ -47,10 +50,10 @@ struct DHCPLANTests {
 
     // Root only: the script creates network namespaces, a bridge and veth pairs, and lannamed
     // opens a promiscuous capture. CI runs as root; an unprivileged run skips this test.
-    @Test("lannamed registers DHCP clients' names and keeps them right through release, rename, move and restart",
+    @Test("lannamed registers DHCP clients' names and keeps them right through release, rename, move, restart and lease end",
           .enabled(if: getuid() == 0, "needs root (network namespaces, a bridge, pcap); CI runs as root"),
-          arguments: ["dnsmasq", "kea"])
-    func dhcpLAN(server: String) throws {
+          arguments: ["dnsmasq", "kea", "expiry"])
+    func dhcpLAN(mode: String) throws {
         guard let binary = Self.binary else {
             Issue.record("lannamed binary not found next to the test runner nor in \(Self.packageRoot.path)/.build/debug; build it with `swift build --build-tests`")
             return
@@ -60,15 +63,15 @@ struct DHCPLANTests {
             return
         }
 
-        let result = try Self.runScript(server: server, binary: binary)
+        let result = try Self.runScript(mode: mode, binary: binary)
         print("""
-            ===== Tests/e2e/dhcp-lan.sh \(server) (exit \(result.status)\(result.timedOut ? ", timed out" : ""), \
+            ===== Tests/e2e/dhcp-lan.sh \(mode) (exit \(result.status)\(result.timedOut ? ", timed out" : ""), \
             \(String(format: "%.1f", result.elapsed)) s) =====
             \(result.output)
-            ===== end of dhcp-lan.sh \(server) =====
+            ===== end of dhcp-lan.sh \(mode) =====
             """)
-        #expect(!result.timedOut, "dhcp-lan.sh \(server) did not finish within \(Int(Self.timeout)) s")
-        #expect(result.status == 0, "dhcp-lan.sh \(server) exited with \(result.status); its output is printed above")
+        #expect(!result.timedOut, "dhcp-lan.sh \(mode) did not finish within \(Int(Self.timeout)) s")
+        #expect(result.status == 0, "dhcp-lan.sh \(mode) exited with \(result.status); its output is printed above")
     }
 
     struct ScriptResult {
@@ -82,19 +85,19 @@ struct DHCPLANTests {
         var description: String
     }
 
-    /// Runs `bash dhcp-lan.sh SERVER` with stdout and stderr in one file (no pipe to fill up),
+    /// Runs `bash dhcp-lan.sh MODE` with stdout and stderr in one file (no pipe to fill up),
     /// bounded by `timeout`. Spawned with posix_spawn, an empty signal mask and default signal
     /// actions: the test runner's threads block SIGTERM, SIGUSR1 and SIGUSR2, and Foundation's
     /// `Process` would hand that mask down to the script and every client it starts (udhcpc would
     /// never see the signals that make it renew and release, nor the script our SIGTERM).
-    static func runScript(server: String, binary: String) throws -> ScriptResult {
+    static func runScript(mode: String, binary: String) throws -> ScriptResult {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-dhcp-lan-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
 
         var environment = ProcessInfo.processInfo.environment
         environment["LANNAMED"] = binary
         environment["NOTIFY_SOCKET"] = nil
-        let arguments: [String] = ["/bin/bash", Self.script.path, server]
+        let arguments: [String] = ["/bin/bash", Self.script.path, mode]
         let variables: [String] = environment.map { "\($0.key)=\($0.value)" }
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]

@@ -25,7 +25,20 @@ struct AnswerTemplates {
         var sections: [UInt8]
     }
 
-    private var table: [Key: Template] = [:]
+    /// A question is either answered locally (its template) or forwarded (the answer depends on
+    /// the client and on upstreams, so it goes to `ForwardTemplates`).
+    enum Entry {
+        case local(Template)
+        case forward
+    }
+
+    enum Lookup {
+        case local(Template)
+        case forward
+        case none
+    }
+
+    private var table: [Key: Entry] = [:]
     /// A bound on remembered questions, in step with the zone (two types per host is the usual
     /// mix) so a big zone's working set fits, and random names never grow memory without limit.
     static func capacity(for snapshot: ZoneSnapshot) -> Int {
@@ -107,32 +120,54 @@ struct AnswerTemplates {
 
     /// The template for `query`, made with the full responder on a miss; nil when the answer is
     /// not a local one (forwarded names) or is not a plain answer.
-    mutating func template(for query: Query, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Template? {
-        if let hit = table[query.key] { return hit }
-        guard let made = Self.make(query.key, snapshot: snapshot, forwarding: forwarding) else { return nil }
+    mutating func lookup(_ query: Query, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Lookup {
+        switch table[query.key] {
+        case .local(let template)?: return .local(template)
+        case .forward?: return .forward
+        case nil: break
+        }
+        let entry: Entry
+        switch Self.make(query.key, snapshot: snapshot, forwarding: forwarding) {
+        case .local(let template): entry = .local(template)
+        case .forward: entry = .forward
+        case .none: return .none
+        }
         if table.count >= Self.capacity(for: snapshot) { table.removeAll(keepingCapacity: true) }
-        table[query.key] = made
-        return made
+        table[query.key] = entry
+        switch entry {
+        case .local(let template): return .local(template)
+        case .forward: return .forward
+        }
     }
 
-    static func make(_ key: Key, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Template? {
+    /// The local template, if the question is answered locally.
+    mutating func template(for query: Query, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Template? {
+        if case .local(let template) = lookup(query, snapshot: snapshot, forwarding: forwarding) { return template }
+        return nil
+    }
+
+    static func make(_ key: Key, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Lookup {
         // A canonical query with a large EDNS buffer, so nothing is truncated while it is built.
         var canonical: [UInt8] = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
         canonical += key.name
         canonical += [UInt8(key.type >> 8), UInt8(key.type & 0xFF), 0, 1]
         canonical += [0, 0, 41, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0]
-        guard case .reply(let reply) = QueryResponder.decide(canonical, snapshot: snapshot, transport: .tcp,
-                                                             forwarding: forwarding) else { return nil }
+        let reply: [UInt8]
+        switch QueryResponder.decide(canonical, snapshot: snapshot, transport: .tcp, forwarding: forwarding) {
+        case .reply(let bytes): reply = bytes
+        case .forward: return .forward
+        case .drop: return .none
+        }
         let questionEnd = 12 + key.name.count + 4
         // Our OPT (no options) is the last 11 bytes; the additional count includes it.
-        guard reply.count >= questionEnd + 11, reply[2] & 0x02 == 0 else { return nil }
+        guard reply.count >= questionEnd + 11, reply[2] & 0x02 == 0 else { return .none }
         let additional = UInt16(reply[10]) << 8 | UInt16(reply[11])
-        guard additional >= 1 else { return nil }
-        return Template(flags2: reply[2] & ~0x01, flags3: reply[3] & ~0x10,
-                        answerCount: UInt16(reply[6]) << 8 | UInt16(reply[7]),
-                        authorityCount: UInt16(reply[8]) << 8 | UInt16(reply[9]),
-                        additionalCount: additional - 1,
-                        sections: Array(reply[questionEnd..<(reply.count - 11)]))
+        guard additional >= 1 else { return .none }
+        return .local(Template(flags2: reply[2] & ~0x01, flags3: reply[3] & ~0x10,
+                               answerCount: UInt16(reply[6]) << 8 | UInt16(reply[7]),
+                               authorityCount: UInt16(reply[8]) << 8 | UInt16(reply[9]),
+                               additionalCount: additional - 1,
+                               sections: Array(reply[questionEnd..<(reply.count - 11)])))
     }
 
     /// Writes the answer into `buffer`; false if it would not fit `limit` (the caller then takes

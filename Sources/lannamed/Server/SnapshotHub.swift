@@ -14,6 +14,8 @@ final class SnapshotHub: Sendable {
         }
         /// Precomputed answers for this snapshot, on this loop.
         var templates = AnswerTemplates()
+        /// Warm forwarded answers, on this loop (independent of the snapshot).
+        var forwardTemplates = ForwardTemplates()
         init(_ snapshot: ZoneSnapshot) { self.snapshot = snapshot }
     }
 

@@ -1,3 +1,4 @@
+import DNSWire
 import NIOCore
 
 /// Answers datagrams on one UDP socket. Replies are written as they are made and flushed once per
@@ -23,15 +24,32 @@ final class UDPQueryHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let cell else { return }
-        // Fast path: a precomputed local answer, written straight into the outgoing buffer.
+        // Fast path: a precomputed local answer, or a warm forwarded one, written straight into
+        // the outgoing buffer.
         let templateForwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
+        var forwardKey: ForwardTemplates.Key?
         let fast: ByteBuffer? = envelope.data.withUnsafeReadableBytes { raw in
-            guard let query = cell.templates.inspect(raw),
-                  let template = cell.templates.template(for: query, snapshot: cell.snapshot, forwarding: templateForwarding)
-            else { return nil }
-            var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + template.sections.count + 11)
+            guard let query = cell.templates.inspect(raw) else { return nil }
             let limit = query.edns ? query.payload : 512
-            return AnswerTemplates.write(template, query: query, bytes: raw, limit: limit, into: &buffer) ? buffer : nil
+            switch cell.templates.lookup(query, snapshot: cell.snapshot, forwarding: templateForwarding) {
+            case .local(let template):
+                var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + template.sections.count + 11)
+                return AnswerTemplates.write(template, query: query, bytes: raw, limit: limit, into: &buffer) ? buffer : nil
+            case .forward:
+                guard gate.forwarding(for: envelope.remoteAddress) == .allowed else { return nil }
+                let key = ForwardTemplates.Key(question: query.key, dnssecOK: query.dnssecOK,
+                                               checkingDisabled: raw[3] & 0x10 != 0)
+                let now = ForwardTemplates.now()
+                guard let entry = cell.forwardTemplates.entry(for: key, at: now) else {
+                    forwardKey = key
+                    return nil
+                }
+                var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + entry.sections.count + 11)
+                return ForwardTemplates.write(entry, query: query, bytes: raw, limit: limit, now: now, into: &buffer)
+                    ? buffer : nil
+            case .none:
+                return nil
+            }
         }
         if let fast {
             context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: fast)), promise: nil)
@@ -50,7 +68,13 @@ final class UDPQueryHandler: ChannelInboundHandler {
         case .forward(let message, let limit):
             let channel = context.channel
             let remote = envelope.remoteAddress
-            guard let cached = gate.answer(message, limit: limit, send: { bytes in
+            let keep: (@Sendable (Message) -> Void)? = forwardKey.map { key in
+                let loop = channel.eventLoop
+                return { answer in
+                    loop.execute { cell.forwardTemplates.store(answer, for: key, at: ForwardTemplates.now()) }
+                }
+            }
+            guard let cached = gate.answer(message, limit: limit, keep: keep, send: { bytes in
                 var buffer = channel.allocator.buffer(capacity: bytes.count)
                 buffer.writeBytes(bytes)
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)

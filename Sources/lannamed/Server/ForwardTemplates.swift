@@ -1,0 +1,131 @@
+import DNSWire
+import Forwarder
+import NIOCore
+
+/// Forwarded answers kept per event loop as bytes, for warm names: the sections of the last
+/// upstream answer serialised after a canonical (lower-cased) question, with the offset of every
+/// TTL so they count down as the entry ages. Filled from the forwarder's answers; entries live
+/// only as long as the forwarder would cache the answer (RFC 2308 rules), so nothing is served
+/// that the forwarder's own cache would not serve.
+struct ForwardTemplates {
+    struct Key: Hashable {
+        var question: AnswerTemplates.Key
+        var dnssecOK: Bool
+        var checkingDisabled: Bool
+    }
+
+    struct Entry {
+        var flags3: UInt8          // RA, AD and the RCODE's low bits
+        var answerCount: UInt16
+        var authorityCount: UInt16
+        var additionalCount: UInt16
+        var sections: [UInt8]
+        var ttlOffsets: [Int]
+        var storedAt: Double
+        var expiresAt: Double
+    }
+
+    private var table: [Key: Entry] = [:]
+    static let capacity = 65_536
+
+    static func now() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
+
+    func entry(for key: Key, at now: Double) -> Entry? {
+        guard let entry = table[key], now < entry.expiresAt else { return nil }
+        return entry
+    }
+
+    /// Keeps an upstream answer (called on the loop that owns this table).
+    mutating func store(_ answer: Message, for key: Key, at now: Double) {
+        guard answer.rcode.rawValue <= 15, let ttl = ResponseCache.cacheableTTL(of: answer), ttl > 0 else { return }
+        var canonical = Message(header: Header(isResponse: true, recursionAvailable: true), questions: [
+            Question(name: (try? DomainName(labels: AnswerTemplates.labels(of: key.question.name))) ?? .root,
+                     type: RecordType(key.question.type)),
+        ])
+        canonical.answers = answer.answers
+        canonical.authorities = answer.authorities
+        canonical.additionals = answer.additionals
+        let bytes = canonical.serialize()
+        let questionEnd = 12 + key.question.name.count + 4
+        guard bytes.count > questionEnd, let offsets = Self.ttlOffsets(bytes, from: questionEnd) else { return }
+        var flags3: UInt8 = 0x80 | UInt8(answer.rcode.rawValue & 0x0F)
+        if answer.header.authenticData { flags3 |= 0x20 }
+        if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+        table[key] = Entry(flags3: flags3, answerCount: UInt16(bytes[6]) << 8 | UInt16(bytes[7]),
+                           authorityCount: UInt16(bytes[8]) << 8 | UInt16(bytes[9]),
+                           additionalCount: UInt16(bytes[10]) << 8 | UInt16(bytes[11]),
+                           sections: Array(bytes[questionEnd...]), ttlOffsets: offsets.map { $0 - questionEnd },
+                           storedAt: now, expiresAt: now + ttl)
+    }
+
+    /// The offsets of every record's TTL, found by walking the records after the question.
+    static func ttlOffsets(_ bytes: [UInt8], from start: Int) -> [Int]? {
+        var offsets: [Int] = []
+        var index = start
+        let an = Int(bytes[6]) << 8 | Int(bytes[7])
+        let ns = Int(bytes[8]) << 8 | Int(bytes[9])
+        let ar = Int(bytes[10]) << 8 | Int(bytes[11])
+        let records = an + ns + ar
+        for _ in 0..<records {
+            // Owner name: labels, ending in a zero byte or a pointer.
+            while true {
+                guard index < bytes.count else { return nil }
+                let length = bytes[index]
+                if length == 0 { index += 1; break }
+                if length & 0xC0 == 0xC0 { index += 2; break }
+                index += 1 + Int(length)
+            }
+            guard index + 10 <= bytes.count else { return nil }
+            offsets.append(index + 4)
+            let rdlength = Int(bytes[index + 8]) << 8 | Int(bytes[index + 9])
+            index += 10 + rdlength
+        }
+        return index == bytes.count ? offsets : nil
+    }
+
+    /// Writes the answer: the query's header and question, the kept sections with their TTLs
+    /// aged, and OPT if the client sent EDNS. False if it would not fit `limit`.
+    static func write(_ entry: Entry, query: AnswerTemplates.Query, bytes: UnsafeRawBufferPointer, limit: Int, now: Double,
+                      into buffer: inout ByteBuffer) -> Bool {
+        let size = query.questionEnd + entry.sections.count + (query.edns ? 11 : 0)
+        guard size <= limit else { return false }
+        let age = UInt32(max(0, now - entry.storedAt))
+        let wantsAD = query.dnssecOK || bytes[3] & 0x20 != 0
+        buffer.writeInteger(UInt8(bytes[0]))
+        buffer.writeInteger(UInt8(bytes[1]))
+        buffer.writeInteger(UInt8(0x80) | (bytes[2] & 0x01))
+        buffer.writeInteger((entry.flags3 & (wantsAD ? 0xFF : ~0x20)) | (bytes[3] & 0x10))
+        buffer.writeInteger(UInt16(1))
+        buffer.writeInteger(entry.answerCount)
+        buffer.writeInteger(entry.authorityCount)
+        buffer.writeInteger(entry.additionalCount + (query.edns ? 1 : 0))
+        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+        let sectionsStart = buffer.writerIndex
+        buffer.writeBytes(entry.sections)
+        for offset in entry.ttlOffsets {
+            let at = sectionsStart + offset
+            let ttl = buffer.getInteger(at: at, as: UInt32.self) ?? 0
+            buffer.setInteger(ttl > age ? ttl - age : 0, at: at)
+        }
+        if query.edns {
+            let payload = QueryResponder.advertisedPayload
+            buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,
+                               query.dnssecOK ? 0x80 : 0, 0, 0, 0])
+        }
+        return true
+    }
+}
+
+extension AnswerTemplates {
+    /// The labels of a lower-cased wire name.
+    static func labels(of wire: [UInt8]) -> [[UInt8]] {
+        var labels: [[UInt8]] = []
+        var index = 0
+        while index < wire.count, wire[index] != 0 {
+            let length = Int(wire[index])
+            labels.append(Array(wire[(index + 1)...(index + length)]))
+            index += 1 + length
+        }
+        return labels
+    }
+}

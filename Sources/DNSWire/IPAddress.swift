@@ -22,15 +22,32 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Dotted quad, exactly four decimal parts 0...255, no leading zeros beyond one digit
     /// (so `010.1.1.1`, which some tools read as octal, is refused).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var out: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  !(part.count > 1 && part.first == "0"), let value = UInt8(part) else { return nil }
-            out.append(value)
+        // One pass over the UTF-8 bytes: four decimal parts, 0...255, no leading zeros.
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        var leadingZero = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+                leadingZero = false
+            } else if byte >= 0x30 && byte <= 0x39 {
+                guard digits < 3, !leadingZero else { return nil }
+                if digits == 0 && byte == 0x30 { leadingZero = true }
+                part = part * 10 + UInt32(byte - 0x30)
+                guard part <= 255 else { return nil }
+                digits += 1
+            } else {
+                return nil
+            }
         }
-        self.init(out[0], out[1], out[2], out[3])
+        guard digits > 0, parts == 3 else { return nil }
+        self.init(uint32: value << 8 | part)
     }
     public var description: String { bytes.map(String.init).joined(separator: ".") }
     public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.uint32 < b.uint32 }

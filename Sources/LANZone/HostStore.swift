@@ -89,8 +89,34 @@ public final class HostStore: Sendable {
 
     /// Every host with its addresses, ordered by name, and the state they belong to (read in one
     /// transaction, so the two agree).
-    public func snapshot() throws(ZoneError) -> (hosts: [HostRecord], state: ZoneState) {
-        try read { db in (try Self.hosts(db), try Self.state(db)) }
+    /// `ordered: false` skips the sort by name: a snapshot build does not need it.
+    public func snapshot(ordered: Bool = true) throws(ZoneError) -> (hosts: [HostRecord], state: ZoneState) {
+        let (hosts, state) = try read { db in (try Self.allHosts(db), try Self.state(db)) }
+        guard ordered else { return (hosts, state) }
+        return (hosts.sorted { $0.name.lowercased() < $1.name.lowercased() }, state)
+    }
+
+    /// Every host, unordered, read with two plain scans (no grouping or sorting in SQL, columns by
+    /// position): what a snapshot build needs, fast at 100,000 hosts.
+    static func allHosts(_ db: Database) throws -> [HostRecord] {
+        var addresses: [Int64: [IPAddress]] = [:]
+        let addressRows = try Row.fetchCursor(db, sql: "SELECT host_id, address FROM host_address")
+        while let row = try addressRows.next() {
+            let text: String = row[1]
+            if let address = IPAddress(text) { addresses[row[0], default: []].append(address) }
+        }
+        var hosts: [HostRecord] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, name, source, mac, first_seen, last_seen, lease_end, state, ptr, note FROM host
+            """)
+        while let row = try rows.next() {
+            let id: Int64 = row[0]
+            hosts.append(HostRecord(
+                name: row[1], addresses: (addresses[id] ?? []).sorted(), source: HostSource(rawValue: row[2]) ?? .static,
+                mac: row[3], firstSeen: row[4], lastSeen: row[5], leaseEnd: row[6], state: row[7],
+                publishesPTR: row[8], note: row[9]))
+        }
+        return hosts
     }
 
     public func hosts() throws(ZoneError) -> [HostRecord] {

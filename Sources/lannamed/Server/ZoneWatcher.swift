@@ -30,7 +30,7 @@ final class ZoneRefresher: Sendable {
     }
 
     private static func read(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
-        let (hosts, state) = try store.snapshot()
+        let (hosts, state) = try store.snapshot(ordered: false)
         return ZoneSnapshot(config: config, hosts: hosts, state: state)
     }
 

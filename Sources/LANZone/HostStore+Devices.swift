@@ -237,15 +237,18 @@ extension HostStore {
         // A device that moves keeps its name on the new address only (per address family).
         let isV4: Bool
         if case .v4 = r.address { isV4 = true } else { isV4 = false }
-        let current = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state FROM host_address WHERE host_id = ?"), arguments: [id])
+        let current = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"), arguments: [id])
         var already = false
         var previousState: String?
+        // What stays besides this address, for the host row's summary below.
+        var latestEnd = r.leaseEnd
+        var anyAcknowledged = false
         for row in current {
-            let text: String = row["address"]
+            let text: String = row[0]
             guard let address = IPAddress(text) else { continue }
             if address == r.address {
                 already = true
-                previousState = row["state"]
+                previousState = row[1]
                 continue
             }
             let sameFamily: Bool
@@ -253,6 +256,9 @@ extension HostStore {
             if sameFamily {
                 try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [id, text])
                 visible = true
+            } else {
+                if let end: Double = row[2] { latestEnd = max(latestEnd, end) }
+                if (row[1] as String?) == "acknowledged" { anyAcknowledged = true }
             }
         }
         // A REQUEST seen after the ACK must not demote an acknowledged address.
@@ -263,13 +269,12 @@ extension HostStore {
             try db.cachedStatement(sql: "INSERT INTO host_address (host_id, address, lease_end, state) VALUES (?, ?, ?, ?)").execute(arguments: [id, r.address.description, r.leaseEnd, state])
             visible = true
         }
+        let hostState = anyAcknowledged || state == "acknowledged" ? "acknowledged" : "requested"
         try db.cachedStatement(sql: """
-            UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface), note = ?,
-                lease_end = (SELECT max(lease_end) FROM host_address WHERE host_id = ?),
-                state = (SELECT CASE WHEN sum(state = 'acknowledged') > 0 THEN 'acknowledged' ELSE 'requested' END
-                         FROM host_address WHERE host_id = ?)
+            UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface),
+                note = coalesce(?, note), lease_end = ?, state = ?
             WHERE id = ?
-            """).execute(arguments: [r.seenAt, r.relayed, r.interface, note ?? (try String.fetchOne(db.cachedStatement(sql: "SELECT note FROM host WHERE id = ?"), arguments: [id])), id, id, id])
+            """).execute(arguments: [r.seenAt, r.relayed, r.interface, note, latestEnd, hostState, id])
         if !visible, case .registered(let name) = outcome { outcome = .renewed(name: name) }
         return (outcome, visible)
     }

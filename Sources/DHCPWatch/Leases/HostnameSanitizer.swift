@@ -12,12 +12,15 @@ public enum HostnameSanitizer {
     ]
 
     public static func sanitize(_ bytes: [UInt8]) -> String? {
+        // Plain ASCII (nearly every client): no Unicode work at all.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return sanitizeASCII(bytes) }
         // UTF-8 when it is valid UTF-8, else each byte as Latin-1 (older Windows clients).
         let text = String(validating: bytes, as: UTF8.self) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
         return sanitize(text)
     }
 
     public static func sanitize(_ text: String) -> String? {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return sanitizeASCII(Array(text.utf8)) }
         var folded = ""
         for character in text {
             if let replacement = special[character] {
@@ -31,8 +34,15 @@ public enum HostnameSanitizer {
                 }
             }
         }
+        return sanitizeASCII(Array(folded.utf8))
+    }
+
+    /// The rules after folding: lower case; space, `_` and `.` to `-`; others dropped; runs of
+    /// `-` collapsed and trimmed; at most 63.
+    static func sanitizeASCII(_ bytes: [UInt8]) -> String? {
         var out: [UInt8] = []
-        for byte in folded.utf8 {
+        out.reserveCapacity(bytes.count)
+        for byte in bytes {
             var b = byte
             if b >= 0x41 && b <= 0x5A { b |= 0x20 }
             switch b {

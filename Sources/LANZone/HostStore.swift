@@ -21,6 +21,10 @@ public final class HostStore: Sendable {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             configuration.foreignKeysEnabled = true
+            // The daemon reads the whole store only to build snapshots: a small page cache and
+            // few readers keep its memory small (the snapshot is what answers queries).
+            configuration.maximumReaderCount = 2
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch let error as ZoneError {

@@ -33,29 +33,15 @@ public struct Upstream: Hashable, Sendable, CustomStringConvertible {
                 throw ParseError(description: "\"\(text)\": a #server-name goes only with tls://")
             }
         }
-        var host = String(rest)
-        var port = tls ? 853 : 53
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw ParseError(description: "\"\(text)\": [ without ]") }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":"), let value = Int(after.dropFirst()) else {
-                    throw ParseError(description: "\"\(text)\": expected [IPv6]:PORT")
-                }
-                port = value
-            }
-        } else if rest.filter({ $0 == ":" }).count == 1, let colon = rest.firstIndex(of: ":") {
-            host = String(rest[..<colon])
-            guard let value = Int(rest[rest.index(after: colon)...]) else {
-                throw ParseError(description: "\"\(text)\": the port is not a number")
-            }
-            port = value
+        let parsed: (address: IPAddress, port: Int)
+        do {
+            parsed = try AddressAndPort.parse(rest, defaultPort: tls ? 853 : 53)
+        } catch {
+            throw ParseError(description: "\"\(text)\": \(error.description)")
         }
-        guard let address = IPAddress(host) else {
-            throw ParseError(description: "\"\(text)\": \"\(host)\" is not an IPv4 or IPv6 address")
-        }
-        guard (1...65535).contains(port) else { throw ParseError(description: "\"\(text)\": port \(port) is out of range") }
+        guard parsed.port > 0 else { throw ParseError(description: "\"\(text)\": port 0 is not a port to send to") }
+        let address = parsed.address, port = parsed.port
+        let host = address.description
         if tls && name == nil { name = host }
         self.init(address: address, port: port, tlsName: tls ? name : nil)
     }

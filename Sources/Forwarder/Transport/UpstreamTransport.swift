@@ -3,11 +3,11 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Sends one query to one upstream and waits for the matching answer. Every query uses a fresh
-/// connected socket (a random source port from the kernel; the kernel drops datagrams from other
-/// sources and reports ICMP unreachable at once) and the caller's random ID; an answer counts
-/// only if it comes from the address queried and matches the ID and the question. A truncated
-/// UDP answer is asked again over TCP.
+/// Sends one query to one upstream and waits for the matching answer. UDP goes through a small
+/// pool of connected sockets per upstream and event loop, each replaced after 64 queries, so
+/// source ports keep changing (the kernel picks them at random) while a miss does not pay for a
+/// new socket; IDs are random; an answer counts only if it comes from the address queried and
+/// matches the ID and the question. A truncated UDP answer is asked again over TCP.
 public struct UpstreamTransport: Sendable {
     public enum Failure: Error, Sendable, Equatable {
         case timeout
@@ -16,9 +16,25 @@ public struct UpstreamTransport: Sendable {
     }
 
     let group: any EventLoopGroup
+    private let pools = NIOLockedValueBox<[PoolKey: UpstreamSocketPool]>([:])
+
+    struct PoolKey: Hashable {
+        var loop: ObjectIdentifier
+        var remote: SocketAddress
+    }
 
     public init(group: any EventLoopGroup) {
         self.group = group
+    }
+
+    func pool(on loop: any EventLoop, to remote: SocketAddress) -> UpstreamSocketPool {
+        let key = PoolKey(loop: ObjectIdentifier(loop), remote: remote)
+        return pools.withLockedValue { pools in
+            if let pool = pools[key] { return pool }
+            let pool = UpstreamSocketPool(loop: loop, remote: remote)
+            pools[key] = pool
+            return pool
+        }
     }
 
     public func exchange(_ query: Message, with upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
@@ -56,32 +72,14 @@ public struct UpstreamTransport: Sendable {
 
     func udp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
         let remote = try Self.socketAddress(upstream)
-        let loop = group.next()
-        let promise = loop.makePromise(of: Message.self)
-        let channel: any Channel
+        let pool = pool(on: group.next(), to: remote)
         do {
-            channel = try await DatagramBootstrap(group: loop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AnswerHandler(query: query, from: remote, promise: promise))
-                    }
-                }
-                .connect(to: remote).get()
+            return try await pool.exchange(query, timeout: .milliseconds(Int64(timeout * 1000))).get()
+        } catch let failure as Failure {
+            throw failure
         } catch {
-            promise.fail(Failure.network("\(error)"))
             throw .network("\(error)")
         }
-        let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { promise.fail(Failure.timeout) }
-        var buffer = channel.allocator.buffer(capacity: 512)
-        buffer.writeBytes(query.serialize())
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).whenFailure { error in
-            promise.fail(Failure.network("\(error)"))
-        }
-        defer {
-            timer.cancel()
-            channel.close(promise: nil)
-        }
-        return try await Self.wait(promise)
     }
 
     func tcp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
@@ -115,34 +113,6 @@ public struct UpstreamTransport: Sendable {
             channel.close(promise: nil)
         }
         return try await Self.wait(promise)
-    }
-}
-
-/// Waits on a UDP socket for the one datagram that answers the query; anything else (another
-/// source, another ID or question, garbage) is ignored.
-final class AnswerHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    let query: Message
-    let from: SocketAddress
-    let promise: EventLoopPromise<Message>
-
-    init(query: Message, from: SocketAddress, promise: EventLoopPromise<Message>) {
-        self.query = query
-        self.from = from
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        guard envelope.remoteAddress == from,
-              let answer = try? Message(bytes: Array(envelope.data.readableBytesView)),
-              UpstreamTransport.matches(answer, query) else { return }
-        promise.succeed(answer)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP port unreachable: the upstream is not listening.
-        promise.fail(UpstreamTransport.Failure.network("\(error)"))
     }
 }
 

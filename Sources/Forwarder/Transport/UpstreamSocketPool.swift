@@ -25,7 +25,7 @@ final class UpstreamSocketPool: @unchecked Sendable {
         }
     }
 
-    init(loop: any EventLoop, remote: SocketAddress, size: Int = 8, maxUses: Int = 64) {
+    init(loop: any EventLoop, remote: SocketAddress, size: Int = 16, maxUses: Int = 8) {
         self.loop = loop
         self.remote = remote
         self.size = size

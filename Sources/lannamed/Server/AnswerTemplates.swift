@@ -42,7 +42,7 @@ struct AnswerTemplates {
     /// A bound on remembered questions, in step with the zone (two types per host is the usual
     /// mix) so a big zone's working set fits, and random names never grow memory without limit.
     static func capacity(for snapshot: ZoneSnapshot) -> Int {
-        min(262_144, max(4096, snapshot.hostCount * 2))
+        min(262_144, max(65_536, snapshot.hostCount * 2))
     }
 
     mutating func clear() { table.removeAll(keepingCapacity: true) }

@@ -73,33 +73,29 @@ final class UpstreamSocketPool: @unchecked Sendable {
         }
     }
 
-    /// A live socket: a new one while the pool is not full, else one at random.
+    /// A live socket: a new one while the pool is not full, else one at random (or, while every
+    /// slot is still opening, one more beyond the size, used once, rather than wait).
     private func socket() -> EventLoopFuture<Socket> {
         if sockets.count + opening < size {
-            opening += 1
-            let handler = PooledAnswerHandler(remote: remote)
-            return DatagramBootstrap(group: loop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            return open().map { socket in
+                socket.handler.onBroken = { [weak self, weak socket] in
+                    guard let self, let socket else { return }
+                    self.retire(socket)
                 }
-                .connect(to: remote)
-                .map { channel in
-                    self.opening -= 1
-                    let socket = Socket(channel: channel, handler: handler)
-                    handler.onBroken = { [weak self, weak socket] in
-                        guard let self, let socket else { return }
-                        self.retire(socket)
-                    }
-                    self.sockets.append(socket)
-                    return socket
-                }
-                .flatMapErrorThrowing { error in
-                    self.opening -= 1
-                    throw UpstreamTransport.Failure.network("\(error)")
-                }
+                self.sockets.append(socket)
+                return socket
+            }
         }
         if let socket = sockets.randomElement() { return loop.makeSucceededFuture(socket) }
-        // Every slot is still opening: open one more beyond the size rather than wait.
+        return open().map { socket in
+            // Good for this one query: retired (and closed when it is answered) after it.
+            socket.uses = self.maxUses - 1
+            return socket
+        }
+    }
+
+    /// A new connected socket with its answer handler.
+    private func open() -> EventLoopFuture<Socket> {
         opening += 1
         let handler = PooledAnswerHandler(remote: remote)
         return DatagramBootstrap(group: loop)
@@ -109,9 +105,7 @@ final class UpstreamSocketPool: @unchecked Sendable {
             .connect(to: remote)
             .map { channel in
                 self.opening -= 1
-                let socket = Socket(channel: channel, handler: handler)
-                self.retire(socket)
-                return socket
+                return Socket(channel: channel, handler: handler)
             }
             .flatMapErrorThrowing { error in
                 self.opening -= 1

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "DNSWire", exclude: ["README.md"]),
@@ -43,10 +44,17 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         .target(name: "DHCPWatch", dependencies: ["DNSWire", "CPcap"]),
+        .target(
+            name: "ZoneTransfer",
+            dependencies: [
+                "DNSWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "lannamed",
             dependencies: [
-                "DNSWire", "LANZone", "Forwarder", "DHCPWatch",
+                "DNSWire", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -290,6 +290,7 @@ public final class HostStore: Sendable {
                 CREATE INDEX host_address_lease_end ON host_address(lease_end);
                 """)
         }
+        registerTransferMigrations(&migrator)
         return migrator
     }
 }

@@ -96,7 +96,7 @@ struct ReverseIndex: Sendable {
         return (a.high & highMask, a.low & lowMask, a.high | ~highMask, a.low | ~lowMask)
     }
 
-    private func lowerBound<T: Comparable>(_ array: [T], _ value: T) -> Int {
+    func lowerBound<T: Comparable>(_ array: [T], _ value: T) -> Int {
         var low = 0, high = array.count
         while low < high {
             let middle = (low + high) / 2

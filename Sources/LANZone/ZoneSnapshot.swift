@@ -21,6 +21,9 @@ public final class ZoneSnapshot: Sendable {
     let nonTerminals: Set<DomainName>
     /// PTR data of every reverse zone, by address.
     let reverse: ReverseIndex
+    /// Zones copied from a primary (secondary mode); they win over local zones of the same or
+    /// a shallower apex.
+    public let secondaries: SecondaryZones?
 
     struct Node: Sendable {
         var a: [IPv4Address] = []
@@ -133,6 +136,27 @@ public final class ZoneSnapshot: Sendable {
         self.nonTerminals = nonTerminals
         self.reverse = reverse
         self.skipped = skipped
+        secondaries = nil
+    }
+
+    /// A copy with other zone records (per-zone SOA serials), sharing the host data.
+    init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?) {
+        config = other.config
+        serial = other.serial
+        generation = other.generation
+        hostCount = other.hostCount
+        skipped = other.skipped
+        self.zones = zones
+        zoneDepths = other.zoneDepths
+        nodes = other.nodes
+        nonTerminals = other.nonTerminals
+        reverse = other.reverse
+        self.secondaries = secondaries
+    }
+
+    /// A copy that also answers these secondary zones.
+    public func withSecondaries(_ secondaries: SecondaryZones?) -> ZoneSnapshot {
+        ZoneSnapshot(self, zones: zones, secondaries: secondaries)
     }
 
     /// Which host an address's PTR names: administrators' names first, then the host seen first,
@@ -165,7 +189,17 @@ public final class ZoneSnapshot: Sendable {
     /// Answers one question as an authoritative server would (NSD and Knot semantics).
     public func answer(_ question: Question) -> ZoneAnswer {
         let qname = question.name
-        guard let zone = Self.enclosingZone(of: qname, in: zones, depths: zoneDepths) else {
+        let zone = Self.enclosingZone(of: qname, in: zones, depths: zoneDepths)
+        if let secondaries {
+            if let entry = secondaries.enclosing(qname), entry.apex.labelCount >= (zone?.apex.labelCount ?? 0) {
+                return secondaries.answer(question, in: entry)
+            }
+            if zone == nil, question.name.labelCount == 1, let entry = secondaries.entry(config.origin),
+               let inZone = try? qname.appending(config.origin) {
+                return singleLabel(question, secondary: entry, name: inZone)
+            }
+        }
+        guard let zone else {
             return singleLabel(question)
         }
         switch zone.kind {
@@ -192,6 +226,21 @@ public final class ZoneSnapshot: Sendable {
             if Self.infrastructureTypes.contains(question.type) { return .notAuthoritative }
             return .nxDomain(soa: nil)
         case let other: return other
+        }
+    }
+
+    /// A single label on a secondary: looked up in the LAN zone copied from the primary, with the
+    /// question's own name as the owner of what comes back.
+    func singleLabel(_ question: Question, secondary: SecondaryZones.Entry, name: DomainName) -> ZoneAnswer {
+        let inZone = Question(name: name, type: question.type, recordClass: question.recordClass)
+        switch secondaries?.answer(inZone, in: secondary) ?? .notAuthoritative {
+        case .answer(let records, let additional):
+            return .answer(records.map { $0.name == name ? rename($0, question.name) : $0 }, additional: additional)
+        case .nxDomain:
+            if Self.infrastructureTypes.contains(question.type) { return .notAuthoritative }
+            return .nxDomain(soa: nil)
+        case let other:
+            return other
         }
     }
 

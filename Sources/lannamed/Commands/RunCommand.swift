@@ -39,6 +39,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-forward"), help: "Answer only the local zones; REFUSED for everything else.")
     var noForward = false
 
+    @Option(name: .customLong("allow-transfer"), help: "Client prefix that may transfer the zones (AXFR/IXFR); repeatable (default: none).")
+    var allowTransfer: [String] = []
+
+    @Option(name: .customLong("notify"), help: "Secondary ADDR[:PORT] to send NOTIFY to after each change; repeatable.")
+    var notify: [String] = []
+
+    @Option(name: .customLong("tsig"), help: "TSIG key NAME:ALGORITHM:BASE64SECRET (hmac-sha256) that signs transfers and NOTIFY.")
+    var tsig: String?
+
+    @Option(name: .customLong("secondary-of"), help: "Primary ADDR[:PORT] to copy the zones from: run as its secondary.")
+    var secondaryOf: String?
+
     @Option(help: "Event-loop threads, each with its own UDP socket (default: one per core).")
     var threads: Int?
 
@@ -74,6 +86,21 @@ struct RunCommand: AsyncParsableCommand {
         if !interfaces.isEmpty { settings.dhcp.interfaces = interfaces }
         if !pcapFiles.isEmpty { settings.dhcp.pcapFiles = pcapFiles }
         if noDHCP { settings.dhcp.enabled = false }
+        if !allowTransfer.isEmpty {
+            do { settings.transfer.allow = try Settings.parsePrefixes(allowTransfer) } catch {
+                throw ConfigError(message: "--allow-transfer \(error.message)")
+            }
+        }
+        if !notify.isEmpty { settings.transfer.notify = try Endpoint.parse(notify, what: "--notify") }
+        if let tsig {
+            do { _ = try Settings.parseTSIG(tsig) } catch { throw ConfigError(message: "--tsig \(error.message)") }
+            settings.transfer.tsig = tsig
+        }
+        if let secondaryOf {
+            do { settings.transfer.secondaryOf = try Endpoint(parsing: secondaryOf) } catch {
+                throw ConfigError(message: "--secondary-of \(error.message)")
+            }
+        }
         if let threads {
             guard (0...256).contains(threads) else { throw ConfigError(message: "--threads must be between 0 and 256") }
             settings.server.threads = threads
@@ -90,12 +117,21 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "lannamed")
 
-        let settings: Settings
-        do { settings = try self.settings() } catch { throw fail(error.description) }
+        var settings: Settings
+        let auth: TransferAuth
+        do {
+            settings = try self.settings()
+            auth = TransferAuth(key: try settings.transfer.tsig.map(Settings.parseTSIG))
+        } catch { throw fail(error.description) }
+        if settings.transfer.secondaryOf != nil && settings.dhcp.enabled {
+            // The primary's zone is the truth on a secondary: its DHCP watcher feeds the zone.
+            logger.info("secondary: not watching DHCP (the primary does)")
+            settings.dhcp.enabled = false
+        }
 
         let store: HostStore
         let zoneConfig: ZoneConfig
-        let initial: ZoneSnapshot
+        var initial: ZoneSnapshot
         do {
             store = try HostStore(path: settings.store.database)
             try store.replace(source: .config, with: settings.zone.hosts)
@@ -119,10 +155,30 @@ struct RunCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
 
+        // Zone transfers: per-zone serials and the IXFR journal when secondaries are served.
+        var journal: TransferJournal?
+        if settings.transfer.offersTransfers {
+            let limits = HostStore.JournalLimits(entries: settings.transfer.journalEntries, bytes: settings.transfer.journalBytes)
+            let made = TransferJournal(store: store, limits: limits, logger: logger)
+            initial = made.start(initial)
+            journal = made
+        }
+
         let threads = settings.server.threads > 0 ? settings.server.threads : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let hub = SnapshotHub(loops: Array(group.makeIterator()), initial: initial)
-        let server = DNSServer(settings: settings.server, hub: hub, gate: gate, group: group, logger: logger)
+        var secondary: SecondaryService?
+        if let primary = settings.transfer.secondaryOf {
+            secondary = SecondaryService(primary: primary, origin: zoneConfig.origin, auth: auth, store: store, logger: logger) {
+                hub.publish(secondaries: $0)
+            }
+        }
+        var transfers: TransferService?
+        if journal != nil || secondary != nil || auth.key != nil {
+            transfers = TransferService(hub: hub, journal: journal, allow: settings.transfer.allow, auth: auth,
+                                        secondary: secondary, logger: logger)
+        }
+        let server = DNSServer(settings: settings.server, hub: hub, gate: gate, transfers: transfers, group: group, logger: logger)
         do {
             try await server.bind()
         } catch let error as PortCheck.Failure {
@@ -133,9 +189,18 @@ struct RunCommand: AsyncParsableCommand {
             throw fail("cannot listen: \(error)")
         }
 
-        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig)
+        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, journal: journal)
         let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
+        if let journal, !settings.transfer.notify.isEmpty {
+            let notifier = NotifySender(targets: settings.transfer.notify, auth: auth, interval: settings.transfer.notifyInterval,
+                                        logger: logger)
+            journal.onChange = { apexes, snapshot in notifier.zonesChanged(apexes, in: snapshot) }
+            // At start every zone is announced: secondaries catch up with changes made meanwhile.
+            notifier.zonesChanged(initial.transferApexes, in: initial)
+            services.append(.init(service: notifier))
+        }
+        if let secondary { services.append(.init(service: secondary)) }
         if let forwarder = gate.forwarder {
             services.append(.init(service: UpstreamMonitor(forwarder: forwarder, logger: logger)))
         }
@@ -184,6 +249,7 @@ struct RunCommand: AsyncParsableCommand {
             "ns": "\(zoneConfig.serverName) \(zoneConfig.serverAddresses.map(\.description).joined(separator: " "))",
             "upstreams": "\(gate.forwarder.map { $0.policy.allUpstreams.map(\.description).joined(separator: " ") } ?? "none")",
             "dhcp": "\(settings.dhcp.enabled ? (watching.isEmpty ? "none" : watching.joined(separator: " ")) : "off")",
+            "transfers": "\(Self.describeTransfers(settings.transfer, zones: initial.transferApexes.count))",
         ])
         SystemdNotify.send("READY=1\nSTATUS=answering \(zoneConfig.origin) with \(initial.hostCount) hosts")
 
@@ -199,6 +265,15 @@ struct RunCommand: AsyncParsableCommand {
         SystemdNotify.send("STOPPING=1")
         try? await group.shutdownGracefully()
         logger.info("lannamed stopped")
+    }
+
+    static func describeTransfers(_ transfer: Settings.Transfer, zones: Int) -> String {
+        var parts: [String] = []
+        if let primary = transfer.secondaryOf { parts.append("secondary of \(primary)") }
+        if !transfer.allow.isEmpty { parts.append("\(zones) zones to \(transfer.allow.map(\.description).joined(separator: " "))") }
+        if !transfer.notify.isEmpty { parts.append("notify \(transfer.notify.map(\.description).joined(separator: " "))") }
+        if transfer.tsig != nil { parts.append("TSIG") }
+        return parts.isEmpty ? "off" : parts.joined(separator: ", ")
     }
 
     /// The forwarder from the settings: explicit upstreams (a loop back to this server is an

@@ -33,7 +33,7 @@ struct ConfigFile {
         } catch {
             throw ConfigError(file: path, message: "\(error)")
         }
-        try allow(root, table: nil, keys: ["zone", "server", "database", "dhcp", "forwarder"])
+        try allow(root, table: nil, keys: ["zone", "server", "database", "dhcp", "forwarder", "transfer"])
 
         if let zone = try table(root, "zone", in: nil) {
             try allow(zone, table: "zone", keys: ["name", "ttl", "negative-ttl", "server-name", "server-addresses", "hosts"])
@@ -159,6 +159,36 @@ struct ConfigFile {
                         throw fail("forwarder.domains", "name", error.message, occurrence: n)
                     }
                 }
+            }
+        }
+
+        if let transfer = try table(root, "transfer", in: nil) {
+            try allow(transfer, table: "transfer", keys: ["allow", "notify", "tsig", "secondary-of", "notify-interval",
+                                                          "journal-entries"])
+            if let list = try strings(transfer, "allow", in: "transfer") {
+                do { settings.transfer.allow = try Settings.parsePrefixes(list) } catch {
+                    throw fail("transfer", "allow", error.message)
+                }
+            }
+            if let list = try strings(transfer, "notify", in: "transfer") {
+                do { settings.transfer.notify = try Endpoint.parse(list, what: "notify") } catch {
+                    throw fail("transfer", "notify", error.message)
+                }
+            }
+            if let key = try string(transfer, "tsig", in: "transfer") {
+                do { _ = try Settings.parseTSIG(key) } catch { throw fail("transfer", "tsig", error.message) }
+                settings.transfer.tsig = key
+            }
+            if let primary = try string(transfer, "secondary-of", in: "transfer") {
+                do { settings.transfer.secondaryOf = try Endpoint(parsing: primary) } catch {
+                    throw fail("transfer", "secondary-of", error.message)
+                }
+            }
+            if let value = try int(transfer, "notify-interval", in: "transfer", range: 0...3600) {
+                settings.transfer.notifyInterval = Double(value)
+            }
+            if let value = try int(transfer, "journal-entries", in: "transfer", range: 1...1_000_000) {
+                settings.transfer.journalEntries = value
             }
         }
     }

@@ -57,11 +57,32 @@ struct Settings: Sendable {
         var cacheSize = 100_000
     }
 
+    /// Zone transfers: this server as a primary (AXFR/IXFR out, NOTIFY) or as a secondary.
+    struct Transfer: Sendable {
+        /// Clients that may transfer the zones (none by default).
+        var allow: [AddressPrefix] = []
+        /// Secondaries told of every change (RFC 1996).
+        var notify: [Endpoint] = []
+        /// `NAME:ALGORITHM:BASE64SECRET`; when set, transfers and NOTIFY are signed with it and
+        /// unsigned or wrongly signed requests are refused.
+        var tsig: String?
+        /// The primary to copy the zones from; this server is then a secondary.
+        var secondaryOf: Endpoint?
+        /// At most one NOTIFY per zone and secondary in this many seconds (a DHCP storm sends one).
+        var notifyInterval: Double = 1
+        /// IXFR journal bounds per zone.
+        var journalEntries = 1000
+        var journalBytes = 16 << 20
+
+        var offersTransfers: Bool { !allow.isEmpty || !notify.isEmpty }
+    }
+
     var zone = Zone()
     var server = Server()
     var store = Store()
     var dhcp = DHCP()
     var forwarding = Forwarding()
+    var transfer = Transfer()
 
     static let defaultConfigPath = "/etc/lannamed/lannamed.toml"
 

@@ -14,12 +14,16 @@ final class DNSServer: Service {
     let settings: Settings.Server
     let hub: SnapshotHub
     let gate: ForwardingGate
+    /// Transfers, NOTIFY and signed messages, when this server takes part in zone transfers.
+    let transfers: TransferService?
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
     private let connections: TCPConnectionLimit
     private let channels = NIOLockedValueBox<[any Channel]>([])
 
-    init(settings: Settings.Server, hub: SnapshotHub, gate: ForwardingGate, group: MultiThreadedEventLoopGroup, logger: Logger) {
+    init(settings: Settings.Server, hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil,
+         group: MultiThreadedEventLoopGroup, logger: Logger) {
+        self.transfers = transfers
         self.settings = settings
         self.hub = hub
         self.gate = gate
@@ -52,7 +56,7 @@ final class DNSServer: Service {
 
     private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
         let hub = hub
-        let gate = gate
+        let gate = gate, transfers = transfers
         var bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: 32)
@@ -60,7 +64,7 @@ final class DNSServer: Service {
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(hub: hub, gate: gate))
+                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(hub: hub, gate: gate, transfers: transfers))
                 }
             }
         if address.protocol == .inet6 {
@@ -71,7 +75,7 @@ final class DNSServer: Service {
 
     private func bindTCP(_ address: SocketAddress) async throws -> any Channel {
         let hub = hub
-        let gate = gate
+        let gate = gate, transfers = transfers
         let connections = connections
         let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeout * 1000))
         var bootstrap = ServerBootstrap(group: group)
@@ -83,7 +87,7 @@ final class DNSServer: Service {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
                     try pipeline.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
-                    try pipeline.addHandler(TCPQueryHandler(hub: hub, gate: gate, connections: connections))
+                    try pipeline.addHandler(TCPQueryHandler(hub: hub, gate: gate, transfers: transfers, connections: connections))
                 }
             }
         if address.protocol == .inet6 {

@@ -96,6 +96,12 @@ enum QueryResponder {
             response.header.authoritative = true
             response.rcode = .nxDomain
             if let soa { response.authorities = [soa] }
+        case .delegation(let ns, let glue):
+            // A referral: not authoritative for what lies below the cut.
+            response.authorities = ns
+            response.additionals = glue
+        case .serverFailure:
+            response.rcode = .servFail
         case .notAuthoritative:
             if forwarding == .allowed { return .forward(query, limit: sizeLimit(for: query, transport: transport)) }
             response.rcode = .refused

@@ -41,13 +41,25 @@ final class SnapshotHub: Sendable {
     var current: ZoneSnapshot { latest.withLockedValue { $0 } }
 
     /// Hands `snapshot` to every loop, unless a newer one (by store generation) is out already.
+    /// The secondary zones published last stay attached.
     func publish(_ snapshot: ZoneSnapshot) {
-        let newer = latest.withLockedValue { current -> Bool in
-            guard snapshot.generation >= current.generation else { return false }
-            current = snapshot
-            return true
+        latest.withLockedValue { current in
+            guard snapshot.generation >= current.generation else { return }
+            current = snapshot.withSecondaries(current.secondaries)
+            // Under the lock, so two publishes reach every loop in the order they were made.
+            distribute(current)
         }
-        guard newer else { return }
+    }
+
+    /// Replaces the secondary zones (a transfer finished, a zone expired).
+    func publish(secondaries: SecondaryZones) {
+        latest.withLockedValue { current in
+            current = current.withSecondaries(secondaries)
+            distribute(current)
+        }
+    }
+
+    private func distribute(_ snapshot: ZoneSnapshot) {
         for (loop, cell) in cells.values {
             loop.execute { cell.snapshot = snapshot }
         }

@@ -10,12 +10,14 @@ final class TCPQueryHandler: ChannelInboundHandler {
     private let hub: SnapshotHub
     private let gate: ForwardingGate
     private let connections: TCPConnectionLimit
+    private let transfers: TransferService?
     private var cell: SnapshotHub.Cell?
     private var counted = false
 
-    init(hub: SnapshotHub, gate: ForwardingGate, connections: TCPConnectionLimit) {
+    init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil, connections: TCPConnectionLimit) {
         self.hub = hub
         self.gate = gate
+        self.transfers = transfers
         self.connections = connections
     }
 
@@ -43,8 +45,21 @@ final class TCPQueryHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard let snapshot = cell?.snapshot else { return }
+        let bytes = Array(frame.readableBytesView)
+        if let transfers, TransferService.claims(bytes) {
+            let channel = context.channel
+            transfers.handle(bytes, from: channel.remoteAddress, transport: .tcp) { replies in
+                guard !replies.isEmpty else {
+                    channel.close(promise: nil)
+                    return
+                }
+                for reply in replies { channel.write(Self.frame(reply, allocator: channel.allocator), promise: nil) }
+                channel.flush()
+            }
+            return
+        }
         let reply: [UInt8]
-        switch QueryResponder.decide(Array(frame.readableBytesView), snapshot: snapshot, transport: .tcp,
+        switch QueryResponder.decide(bytes, snapshot: snapshot, transport: .tcp,
                                      forwarding: gate.forwarding(for: context.channel.remoteAddress)) {
         case .reply(let bytes):
             reply = bytes

@@ -9,12 +9,14 @@ final class UDPQueryHandler: ChannelInboundHandler {
 
     private let hub: SnapshotHub
     private let gate: ForwardingGate
+    private let transfers: TransferService?
     private var cell: SnapshotHub.Cell?
     private var pending = false
 
-    init(hub: SnapshotHub, gate: ForwardingGate) {
+    init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil) {
         self.hub = hub
         self.gate = gate
+        self.transfers = transfers
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -57,6 +59,16 @@ final class UDPQueryHandler: ChannelInboundHandler {
             return
         }
         let query = Array(envelope.data.readableBytesView)
+        if let transfers, TransferService.claims(query) {
+            let channel = context.channel
+            let remote = envelope.remoteAddress
+            transfers.handle(query, from: remote, transport: .udp) { replies in
+                for reply in replies {
+                    channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: reply)), promise: nil)
+                }
+            }
+            return
+        }
         let snapshot = cell.snapshot
         let reply: [UInt8]
         switch QueryResponder.decide(query, snapshot: snapshot, transport: .udp,

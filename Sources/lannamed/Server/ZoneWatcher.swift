@@ -13,12 +13,15 @@ final class ZoneRefresher: Sendable {
     let store: HostStore
     let hub: SnapshotHub
     let config: ZoneConfig
+    /// Per-zone serials and the IXFR journal, when zone transfers are offered.
+    let journal: TransferJournal?
     private let lock = NIOLock()
 
-    init(store: HostStore, hub: SnapshotHub, config: ZoneConfig) {
+    init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil) {
         self.store = store
         self.hub = hub
         self.config = config
+        self.journal = journal
     }
 
     /// Reads the store and builds a snapshot from it.
@@ -44,7 +47,8 @@ final class ZoneRefresher: Sendable {
             let state = try store.state()
             if state.generation == served.generation { return served }
         }
-        let snapshot = try Self.build(store: store, config: config)
+        var snapshot = try Self.build(store: store, config: config)
+        if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
         return snapshot
     }

@@ -1,0 +1,152 @@
+import DNSWire
+import Forwarder
+import LANZone
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The messages that are not plain queries: zone transfer requests (AXFR, IXFR), NOTIFY, and
+/// anything signed with TSIG. Plain queries never come here (the listeners ask `claims` first,
+/// on their slow path only).
+///
+/// - AXFR/IXFR: only from `--allow-transfer` prefixes (else REFUSED), only signed when a key is
+///   set (unsigned: REFUSED; wrongly signed: NOTAUTH with the TSIG error), only over TCP (IXFR
+///   over UDP gets the current SOA, which tells the client to come back over TCP, RFC 1995
+///   sec. 2); the response comes from one snapshot, built on the blocking pool.
+/// - NOTIFY: accepted from the primary of a secondary zone, which is then checked at once;
+///   NOTAUTH for zones this server is not a secondary of.
+/// - A signed query (a secondary's SOA check): answered from the local zones and signed.
+final class TransferService: Sendable {
+    let hub: SnapshotHub
+    let journal: TransferJournal?
+    let access: AccessList
+    let auth: TransferAuth
+    let secondary: SecondaryService?
+    let logger: Logger
+
+    init(hub: SnapshotHub, journal: TransferJournal?, allow: [AddressPrefix], auth: TransferAuth,
+         secondary: SecondaryService?, logger: Logger) {
+        self.hub = hub
+        self.journal = journal
+        access = AccessList(allow)
+        self.auth = auth
+        self.secondary = secondary
+        self.logger = logger
+    }
+
+    /// Whether a message is this service's: opcode NOTIFY, a transfer question, or a TSIG.
+    static func claims(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return false }
+        let opcode = (bytes[2] >> 3) & 0x0F
+        if opcode == OpCode.notify.rawValue { return true }
+        guard opcode == 0, bytes[4] == 0, bytes[5] == 1 else { return false }
+        var reader = DNSReader(bytes, offset: 12)
+        if let question = try? Question(parsing: &reader), question.type == .axfr || question.type == .ixfr { return true }
+        let additional = Int(bytes[10]) << 8 | Int(bytes[11])
+        guard additional > 0, let message = try? Message(bytes: bytes) else { return false }
+        return message.additionals.last?.type == RecordType(250)
+    }
+
+    /// Answers one message; `send` gets each reply message in order (none: drop), possibly on
+    /// another thread. Transfers are built on NIO's blocking pool.
+    func handle(_ bytes: [UInt8], from remote: SocketAddress?, transport: QueryResponder.Transport,
+                send: @escaping @Sendable ([[UInt8]]) -> Void) {
+        guard let query = try? Message(bytes: bytes), let header = try? Header(flagsFrom: bytes) else {
+            send([])
+            return
+        }
+        let question = query.questions.first
+        func errorBase(_ rcode: ResponseCode = .noError) -> [UInt8] {
+            var response = Message(header: QueryResponder.responseHeader(for: header), questions: question.map { [$0] } ?? [])
+            response.rcode = rcode
+            return response.serialize()
+        }
+        let requestMAC: [UInt8]?
+        switch auth.checkRequest(bytes, errorBase: { errorBase() }) {
+        case .rejected(let reply, let why):
+            logger.warning("refused a badly signed request", metadata: ["client": "\(remote.map(describe) ?? "?")", "why": "\(why)"])
+            send([reply])
+            return
+        case .unsigned:
+            // A key is set: transfers and NOTIFY need it; other unsigned queries never come here.
+            logger.warning("refused an unsigned request (a TSIG key is required)",
+                           metadata: ["client": "\(remote.map(describe) ?? "?")", "question": "\(question.map { "\($0.name) \($0.type)" } ?? "")"])
+            send([errorBase(.refused)])
+            return
+        case .open:
+            requestMAC = nil
+        case .signed(let mac):
+            requestMAC = mac
+        }
+        func reply(_ rcode: ResponseCode) { send([auth.signResponse(errorBase(rcode), requestMAC: requestMAC)]) }
+
+        if header.opcode == .notify {
+            guard let question, question.type == .soa, let secondary else { return reply(.notAuth) }
+            guard secondary.acceptsNotify(for: question.name, from: remote) else {
+                logger.warning("NOTIFY for a zone this server is not a secondary of, or not from its primary",
+                               metadata: ["zone": "\(question.name)", "from": "\(remote.map(describe) ?? "?")"])
+                return reply(.notAuth)
+            }
+            var response = Message(header: QueryResponder.responseHeader(for: header), questions: [question])
+            response.header.authoritative = true
+            send([auth.signResponse(response.serialize(), requestMAC: requestMAC)])
+            secondary.notified(question.name)
+            return
+        }
+
+        guard let question else { return reply(.formErr) }
+        guard question.type == .axfr || question.type == .ixfr else {
+            // A signed ordinary query: answered from the local zones, signed.
+            var plain = query
+            plain.additionals.removeAll { $0.type == RecordType(250) }
+            let snapshot = hub.current
+            let answer = QueryResponder.respond(to: plain.serialize(), snapshot: snapshot, transport: transport)
+            send(answer.map { [auth.signResponse($0, requestMAC: requestMAC)] } ?? [])
+            return
+        }
+        guard let remoteAddress = remote.flatMap(ipAddress), access.allows(remoteAddress) else {
+            logger.warning("refused a zone transfer: client not in --allow-transfer",
+                           metadata: ["client": "\(remote.map(describe) ?? "?")", "zone": "\(question.name)"])
+            return reply(.refused)
+        }
+        guard let journal else { return reply(.refused) }
+        if transport == .udp {
+            guard question.type == .ixfr else { return reply(.formErr) }
+            let snapshot = hub.current
+            guard let soa = snapshot.soa(of: question.name), snapshot.isTransferable(question.name) else { return reply(.notAuth) }
+            var response = Message(header: QueryResponder.responseHeader(for: header), questions: [question], answers: [soa])
+            response.header.authoritative = true
+            send([auth.signResponse(response.serialize(), requestMAC: requestMAC)])
+            return
+        }
+        let snapshot = hub.current
+        let logger = logger, signer = auth
+        let client = remote.map(describe) ?? "?"
+        NIOThreadPool.singleton.submit { state in
+            guard state == .active else { return send([]) }
+            switch TransferResponder.respond(to: query, snapshot: snapshot, journal: journal.journal) {
+            case .stream(let messages, let kind):
+                logger.info("zone transfer", metadata: ["zone": "\(question.name)", "client": "\(client)",
+                                                       "serial": "\(snapshot.serial(of: question.name) ?? 0)",
+                                                       "what": "\(kind)", "messages": "\(messages.count)"])
+                send(signer.signStream(messages, requestMAC: requestMAC))
+            case .error(let rcode):
+                var response = Message(header: QueryResponder.responseHeader(for: header), questions: [question])
+                response.rcode = rcode
+                send([signer.signResponse(response.serialize(), requestMAC: requestMAC)])
+            }
+        }
+    }
+
+    private func ipAddress(_ address: SocketAddress) -> IPAddress? {
+        switch address {
+        case .v4(let v4): IPAddress(v4.host)
+        case .v6(let v6): IPAddress(v6.host)
+        default: nil
+        }
+    }
+
+    private func describe(_ address: SocketAddress) -> String {
+        "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    }
+}

@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone"]),
         .testTarget(name: "ForwarderTests", dependencies: ["Forwarder", "DNSWire"]),
+        .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
     ]
 )

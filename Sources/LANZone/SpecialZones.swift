@@ -25,6 +25,9 @@ enum SpecialZones {
         return names.map { try! DomainName($0) }
     }()
 
+    /// The reverse zones of 127.0.0.0/8 and ::1.
+    static let loopbackReverse: Set<DomainName> = ["127.in-addr.arpa.", try! DomainName("1." + String(repeating: "0.", count: 31) + "ip6.arpa.")]
+
     /// The reverse zone that holds `address` when it is not in one of the RFC 6303 zones: its /24
     /// for IPv4, its /64 for IPv6.
     static func derivedReverseZone(for address: IPAddress) -> DomainName {

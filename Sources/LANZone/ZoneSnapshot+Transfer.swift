@@ -8,12 +8,27 @@ import DNSWire
 extension ZoneSnapshot {
     /// The zones a secondary may transfer, in name order.
     public var transferApexes: [DomainName] {
-        zones.values.filter { $0.kind == .lan || $0.kind == .reverse }.map(\.apex).sorted()
+        zones.values.filter { Self.offers($0) }.map(\.apex).sorted()
     }
 
     public func isTransferable(_ apex: DomainName) -> Bool {
         guard let zone = zones[apex] else { return false }
-        return zone.kind == .lan || zone.kind == .reverse
+        return Self.offers(zone)
+    }
+
+    /// The LAN zone and the reverse zones, except the loopback ones (every server answers those
+    /// itself, RFC 6761 sec. 6.3).
+    static func offers(_ zone: LocalZone) -> Bool {
+        zone.kind == .lan || (zone.kind == .reverse && !SpecialZones.loopbackReverse.contains(zone.apex))
+    }
+
+    /// Whether the zone holds anything besides its SOA and NS (the reverse zones of RFC 6303
+    /// without a local address do not): at start, NOTIFY goes out for these only.
+    public func hasData(_ apex: DomainName) -> Bool {
+        guard let zone = zones[apex], Self.offers(zone) else { return false }
+        if zone.kind == .lan { return true }
+        guard let prefix = ReversePrefix(apex: apex) else { return false }
+        return reverse.hasAddress(under: prefix.address, bits: prefix.bits)
     }
 
     /// The zone's SOA record (owner = apex), if it is one of ours.
@@ -27,7 +42,7 @@ extension ZoneSnapshot {
     /// The zone's records for AXFR: the SOA first, then the apex NS, then the data; the closing
     /// SOA is the caller's (RFC 5936 sec. 2.2).
     public func transferRecords(of apex: DomainName) -> [ResourceRecord]? {
-        guard let zone = zones[apex], zone.kind == .lan || zone.kind == .reverse else { return nil }
+        guard let zone = zones[apex], Self.offers(zone) else { return nil }
         var records = [zone.soa] + zone.ns
         forEachDataRecord(in: zone) { records.append($0) }
         return records
@@ -36,7 +51,7 @@ extension ZoneSnapshot {
     /// Calls `body` with each record of the zone in AXFR order (SOA, apex NS, data), without
     /// collecting them: a 100,000-host zone streams without a second copy in memory.
     public func forEachTransferRecord(of apex: DomainName, _ body: (ResourceRecord) -> Void) {
-        guard let zone = zones[apex], zone.kind == .lan || zone.kind == .reverse else { return }
+        guard let zone = zones[apex], Self.offers(zone) else { return }
         body(zone.soa)
         zone.ns.forEach(body)
         forEachDataRecord(in: zone, body)

@@ -163,7 +163,7 @@ extension TSIGRecord {
                 let owner = try reader.readName()
                 let type = RecordType(try reader.readUInt16("TYPE"))
                 let recordClass = RecordClass(try reader.readUInt16("CLASS"))
-                try reader.skip(4)
+                let ttl = try reader.readUInt32("TTL")
                 let length = Int(try reader.readUInt16("RDLENGTH"))
                 guard type == Self.type else {
                     try reader.skip(length)
@@ -173,8 +173,10 @@ extension TSIGRecord {
                     throw TSIGError(.malformed,
                                     "TSIG record at offset \(start) is not the last record of the additional section")
                 }
-                guard recordClass == .any else {
-                    throw TSIGError(.malformed, "TSIG record has class \(recordClass), not ANY")
+                // CLASS and TTL are fixed (RFC 8945 sec. 4.2); the MAC covers them only as ANY and 0,
+                // so other values are refused rather than left unauthenticated.
+                guard recordClass == .any, ttl == 0 else {
+                    throw TSIGError(.malformed, "TSIG record has class \(recordClass) and TTL \(ttl), not ANY and 0")
                 }
                 let record = try TSIGRecord(keyName: owner, rdata: &reader, length: length)
                 found = TSIGLocation(record: record, offset: start)

@@ -42,6 +42,11 @@ func render(_ answer: ZoneAnswer) -> String {
         return "nxdomain " + (soa.map(render) ?? "-")
     case .notAuthoritative:
         return "refused"
+    case .delegation(let ns, let glue):
+        let main = "delegation " + ns.map(render).joined(separator: " | ")
+        return glue.isEmpty ? main : main + " ++ " + glue.map(render).joined(separator: " | ")
+    case .serverFailure:
+        return "servfail"
     }
 }
 

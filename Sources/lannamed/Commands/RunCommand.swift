@@ -197,7 +197,7 @@ struct RunCommand: AsyncParsableCommand {
                                         logger: logger)
             journal.onChange = { apexes, snapshot in notifier.zonesChanged(apexes, in: snapshot) }
             // At start every zone is announced: secondaries catch up with changes made meanwhile.
-            notifier.zonesChanged(initial.transferApexes, in: initial)
+            notifier.zonesChanged(initial.transferApexes.filter(initial.hasData), in: initial)
             services.append(.init(service: notifier))
         }
         if let secondary { services.append(.init(service: secondary)) }

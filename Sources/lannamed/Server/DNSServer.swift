@@ -54,13 +54,18 @@ final class DNSServer: Service {
         }
     }
 
+    static let vectorReads = 32
+    static let maxQuerySize = 2048
+
     private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
         let hub = hub
         let gate = gate, transfers = transfers
         var bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: 32)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
+            .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReads)
+            // NIO divides one buffer among the vector's datagrams: each gets its own 2 KB, room
+            // for padded (RFC 8467) and TSIG-signed queries.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReads * Self.maxQuerySize))
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

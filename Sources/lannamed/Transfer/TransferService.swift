@@ -51,7 +51,12 @@ final class TransferService: Sendable {
     /// another thread. Transfers are built on NIO's blocking pool.
     func handle(_ bytes: [UInt8], from remote: SocketAddress?, transport: QueryResponder.Transport,
                 send: @escaping @Sendable ([[UInt8]]) -> Void) {
-        guard let query = try? Message(bytes: bytes), let header = try? Header(flagsFrom: bytes) else {
+        let query: Message, header: Header
+        do {
+            query = try Message(bytes: bytes)
+            header = try Header(flagsFrom: bytes)
+        } catch {
+            logger.debug("unreadable message", metadata: ["client": "\(remote.map(describe) ?? "?")", "error": "\(error)"])
             send([])
             return
         }

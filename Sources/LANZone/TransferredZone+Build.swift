@@ -6,9 +6,10 @@ import DNSWire
 
 extension TransferredZone {
     /// Builds the zone from records grouped by owner (each record's name shares its key's
-    /// storage). Checks that the apex holds exactly one SOA.
-    /// `owners` holds no empty lists; its capacity should leave room for the empty non-terminals
-    /// (`mapValues` keeps the table, so nothing is hashed again here).
+    /// storage) and checks that the apex holds exactly one SOA.
+    ///
+    /// `owners` holds no empty lists. `mapValues` keeps its hash table, so no name is hashed again
+    /// here; room left in it takes the empty non-terminals without a rehash.
     convenience init(apex: DomainName, owners: [DomainName: [ResourceRecord]]) throws(ZoneError) {
         var recordCount = 0
         var nodes = owners.mapValues { records in
@@ -31,11 +32,9 @@ extension TransferredZone {
         let apexLabelCount = apex.labelCount
         var cutNames: Set<DomainName> = []
         var wildcardParents: [DomainName] = []
-        // The owners' names, taken before empty non-terminals are added.
-        let owned = Array(nodes.keys)
-        for name in owned {
+        for (name, records) in owners {
             var count = name.labelCount
-            if count > apexLabelCount, nodes[name]?[.ns] != nil { cutNames.insert(name) }
+            if count > apexLabelCount, records.contains(where: { $0.type == .ns }) { cutNames.insert(name) }
             if name.wire.count > 2, name.wire[0] == 1, name.wire[1] == UInt8(ascii: "*"), count > apexLabelCount {
                 wildcardParents.append(name.parent)
             }
@@ -97,7 +96,7 @@ extension TransferredZone {
         }
         guard !record.type.isMetaType else {
             throw ZoneError.invalidZone(apex.description,
-                                        "\(record.name) has a \(record.type) record, which is not zone data")
+                                        "\(record.name) has a record of type \(record.type), which is not zone data")
         }
         guard record.name.isSubdomain(of: apex) else {
             throw ZoneError.outsideZone(record.name.description, apex.description)

@@ -17,8 +17,10 @@ extension TransferredZone {
     /// spelling anyway: the writer compresses the answer's owner against the question name, and
     /// RFC 4343 makes case irrelevant to matching.
     ///
-    /// The common answers (an RRset, NODATA, NXDOMAIN, a referral) allocate nothing: the arrays
-    /// returned are the zone's own. Wildcard answers and CNAME chains build new arrays.
+    /// A question about an existing name (an RRset, NODATA, a referral at the cut) allocates
+    /// nothing: one dictionary lookup, and the arrays returned are the zone's own. A missing name
+    /// costs one lookup (and one parent name) per label up to its closest encloser; wildcard
+    /// answers and CNAME chains build new arrays.
     public func answer(_ question: Question) -> ZoneAnswer {
         guard question.recordClass == .in || question.recordClass == .any else { return .notAuthoritative }
         let qname = question.name

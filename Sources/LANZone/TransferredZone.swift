@@ -48,12 +48,12 @@ public final class TransferredZone: Sendable {
     /// NS answer at the apex.
     let apexGlue: [ResourceRecord]
 
+    /// The SOA serial: the version of the zone, as IXFR and NOTIFY speak of it.
     public var serial: UInt32 { soaData.serial }
 
     /// Stores what `init(apex:owners:)` worked out; nothing else calls it.
     init(apex: DomainName, soa: ResourceRecord, soaData: SOA, negativeSOA: ResourceRecord, recordCount: Int,
-                 apexLabelCount: Int, nodes: [DomainName: Node], referrals: [DomainName: Referral],
-                 apexGlue: [ResourceRecord]) {
+         apexLabelCount: Int, nodes: [DomainName: Node], referrals: [DomainName: Referral], apexGlue: [ResourceRecord]) {
         self.apex = apex
         self.soa = soa
         self.soaData = soaData
@@ -71,10 +71,10 @@ public final class TransferredZone: Sendable {
     ///   SOA (an AXFR ends with it again) are dropped as duplicates; an SOA with other data, or
     ///   one anywhere but at the apex, is an error.
     /// - Every record must lie at or below the apex. A record outside the zone is an error, not
-    ///   silently dropped: a primary never sends one (RFC 5936 sec. 3: a transfer holds the
-    ///   zone's records and nothing else; BIND, Knot and NSD drop out-of-zone data when they load
-    ///   a zone file), so it means the primary sent another zone or the stream was mangled, and
-    ///   keeping the copy we have is safer than serving a zone that differs from the primary's.
+    ///   silently dropped: a primary sends only its zone's own data (RFC 5936 sec. 3; BIND, Knot
+    ///   and NSD already drop out-of-zone data when they load a zone file), so one means the
+    ///   primary sent some other zone or the stream was mangled, and keeping the copy we have
+    ///   (and retrying) is safer than serving a zone that differs from the primary's.
     /// - Class IN only (this server answers nothing else); meta types (OPT, TYPE128-255) are not
     ///   data and are an error too.
     /// - Records equal in name, type, class and RDATA are one record; the first one's TTL stays.
@@ -150,9 +150,12 @@ public final class TransferredZone: Sendable {
                 }
                 if newSOA == nil { newSOA = record }
             }
-            guard let newSOA, case .soa(let data) = newSOA.data else {
+            guard let newSOA else {
                 throw ZoneError.invalidZone(apex.description,
                                             "the difference from serial \(diff.from) adds no SOA record")
+            }
+            guard case .soa(let data) = newSOA.data else {
+                throw ZoneError.invalidZone(apex.description, "the SOA record's data cannot be read")
             }
             guard data.serial == diff.to else {
                 throw ZoneError.invalidZone(apex.description,
@@ -171,17 +174,16 @@ public final class TransferredZone: Sendable {
     ///
     /// Computed on each call (it sorts the names): meant for saving and tests, not queries.
     public var records: [ResourceRecord] {
-        var owners: [(key: [UInt8], name: DomainName)] = []
+        var owners: [(key: [UInt8], node: Node)] = []
         owners.reserveCapacity(nodes.count)
         for (name, node) in nodes where !node.isEmpty {
-            owners.append((Self.canonicalKey(name), name))
+            owners.append((Self.canonicalKey(name), node))
         }
         owners.sort { $0.key.lexicographicallyPrecedes($1.key) }
         var out: [ResourceRecord] = []
         out.reserveCapacity(recordCount)
         out.append(soa)
-        for owner in owners {
-            guard let node = nodes[owner.name] else { continue }
+        for (_, node) in owners {
             let isApex = node.flags.contains(.apex)
             node.forEachRRset { rrset in
                 if isApex, rrset.first?.type == .soa { return }

@@ -12,12 +12,13 @@ enum DNSClient {
     }
 
     /// One query over UDP; the first datagram from `server` with the query's ID is the answer.
+    /// The socket is connected, so a server that is not running fails at once (ICMP port
+    /// unreachable) rather than at the deadline.
     static func udp(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount,
                     group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> [UInt8] {
         let remote = try SocketAddress(server)
-        let wildcard = server.address.bytes.count == 4 ? "0.0.0.0" : "::"
         let channel = try await DatagramBootstrap(group: group)
-            .bind(host: wildcard, port: 0) { channel in
+            .connect(to: remote) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
                 }

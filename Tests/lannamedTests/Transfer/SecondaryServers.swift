@@ -61,7 +61,7 @@ final class SecondaryServer {
     /// `notifyNeedsKey` is false (then unsigned NOTIFY from loopback is accepted; transfers are
     /// still signed). BIND takes NOTIFY from its primary's address whatever this says.
     static func start(_ kind: Kind, primary: (address: String, port: UInt16), zones: [String],
-                      tsig: TestTSIGKey?, notifyNeedsKey: Bool = true,
+                      tsig: TestTSIGKey?, notifyNeedsKey: Bool = true, port chosen: UInt16? = nil,
                       sourceLocation: SourceLocation = #_sourceLocation) throws -> SecondaryServer {
         try XFR.requireLoopback(primary.address, sourceLocation: sourceLocation)
         precondition(!zones.isEmpty, "a secondary needs at least one zone")
@@ -78,7 +78,8 @@ final class SecondaryServer {
             attempt += 1
             let directory = try FW.makeTempDirectory("sec-\(kind.rawValue)")
             do {
-                let port = try LoopbackSocket.freePort()
+                // A port chosen beforehand (the primary's --notify names it) is kept on retries.
+                let port = attempt == 1 ? try chosen ?? LoopbackSocket.freePort() : try LoopbackSocket.freePort()
                 let setup = try SecondaryConfig.write(kind, directory: directory.path, port: port, zones: names,
                                                       primary: primary, tsig: tsig, notifyKey: notifyNeedsKey)
                 let process = ServerProcess(executable: executable, arguments: setup.arguments,
@@ -88,7 +89,7 @@ final class SecondaryServer {
                                              transferLogPath: setup.transferLog, process: process)
                 try server.start()
                 return server
-            } catch HarnessError.daemonDidNotStart(let why) where attempt < 3 && why.lowercased().contains("address already in use") {
+            } catch HarnessError.daemonDidNotStart(let why) where attempt < 3 && chosen == nil && why.lowercased().contains("address already in use") {
                 try? FileManager.default.removeItem(at: directory)
                 continue
             } catch {

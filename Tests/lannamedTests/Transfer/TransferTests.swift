@@ -76,6 +76,65 @@ extension TransferEndToEnd {
             print("change on lannamed -> answer on the secondary (ms):\n" + report.joined(separator: "\n"))
         }
 
+        /// A DHCP storm (300 leases at 100 a second): every AXFR taken during it is one snapshot
+        /// (the leases arrive in order, so a consistent copy holds exactly the first k of them),
+        /// NOTIFY goes out about once a second rather than hundreds of times, and the
+        /// secondaries (NSD and a lannamed) end with the primary's zones.
+        @Test func dhcpStormTransfersConsistently() throws {
+            let primaryPort = try LoopbackSocket.freePort()
+            let nsdPort = try LoopbackSocket.freePort(), lannamedPort = try LoopbackSocket.freePort()
+            let daemon = try TransferDaemon(
+                port: primaryPort,
+                arguments: ["--interface", "lo", "--allow-transfer", "127.0.0.0/8",
+                            "--notify", "127.0.0.1:\(nsdPort)", "--notify", "127.0.0.1:\(lannamedPort)"],
+                hosts: primaryHosts)
+            defer { daemon.cleanup() }
+            let nsd = try SecondaryServer.start(.nsd, primary: ("127.0.0.1", primaryPort), zones: ["lan", "100.51.198.in-addr.arpa"],
+                                                tsig: nil, port: nsdPort)
+            defer { nsd.cleanup() }
+            let secondary = try TransferDaemon(port: lannamedPort, arguments: ["--secondary-of", "127.0.0.1:\(primaryPort)"])
+            defer { secondary.cleanup() }
+            let before = try #require(daemon.serial("lan"))
+            #expect(nsd.waitForSerial("lan", atLeast: before, timeout: 15) != nil)
+            let notifiesBefore = daemon.log.components(separatedBy: "NOTIFY acknowledged").count
+
+            let count = 300
+            func address(_ n: Int) -> [UInt8] { n < 150 ? [198, 51, 100, UInt8(100 + n)] : [203, 0, 113, UInt8(n - 149)] }
+            var dumps: [[String]] = []
+            let start = FW.now()
+            for n in 0..<count {
+                #expect(LoopbackDHCP.lease(name: "storm-\(n)", address: address(n), mac: [0x02, 0x00, 0x5e, 0x20, UInt8(n >> 8), UInt8(n & 0xFF)]))
+                if n % 60 == 30, let dump = XFR.axfr(port: primaryPort, zone: "lan") { dumps.append(dump) }
+                // 100 leases a second, bounded by the count.
+                let due = start + Double(n + 1) / 100
+                if FW.now() < due { usleep(UInt32((due - FW.now()) * 1_000_000)) }
+            }
+            let stormSeconds = FW.now() - start
+            let last = FW.poll(every: 0.05, upTo: 15) { daemon.answers("storm-\(count - 1).lan.", "A") == ["203.0.113.150"] }
+            #expect(last != nil, "every lease registered\n\(daemon.log.suffix(2000))")
+            #expect(dumps.count >= 4)
+            for dump in dumps {
+                let storm = Set(dump.compactMap { line -> Int? in
+                    let owner = line.split(separator: " ")[0]
+                    guard owner.hasPrefix("storm-"), line.contains(" A ") else { return nil }
+                    return Int(owner.dropFirst("storm-".count).dropLast(".lan.".count))
+                })
+                #expect(storm == Set(0..<storm.count), "an AXFR during the storm holds a prefix of the leases, not \(storm.sorted())")
+            }
+            let final = try #require(daemon.serial("lan"))
+            #expect(nsd.waitForSerial("lan", atLeast: final, timeout: 15) != nil, "NSD caught up\n\(nsd.log().suffix(2000))")
+            #expect(XFR.waitForSerial(atLeast: final, timeout: 15) { secondary.serial("lan") } != nil, "lannamed secondary caught up")
+            let ours = try #require(XFR.axfr(port: primaryPort, zone: "lan"))
+            #expect(XFR.axfr(port: nsdPort, zone: "lan") == ours)
+            #expect(secondary.answers("storm-299.lan.", "A") == ["203.0.113.150"])
+            #expect(secondary.answers("150.113.0.203.in-addr.arpa.", "PTR") == ["storm-299.lan."], "reverse zone found by the secondary")
+            let notifies = daemon.log.components(separatedBy: "NOTIFY acknowledged").count - notifiesBefore
+            // Per zone and secondary at most one a second (plus the last one after the storm).
+            let zones = 3, targets = 2
+            #expect(notifies <= zones * targets * (Int(stormSeconds) + 3), "\(notifies) NOTIFY in \(stormSeconds) s")
+            print("DHCP storm: \(count) leases in \(String(format: "%.1f", stormSeconds)) s, \(dumps.count) consistent AXFRs, \(notifies) NOTIFY acknowledged")
+        }
+
         /// Secondaries with a wrong key get nothing; unsigned or wrongly signed requests and
         /// clients outside --allow-transfer are refused.
         @Test func wrongKeysAndStrangersAreRefused() throws {

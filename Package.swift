@@ -49,7 +49,8 @@ let package = Package(
             dependencies: [
                 "DNSWire",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "lannamed",

@@ -239,7 +239,7 @@ extension TransferEndToEnd {
         @Test func secondaryOfKnot() throws {
             let key = XFR.makeKey()
             let secondaryPort = try LoopbackSocket.freePort()
-            let knot = try KnotPrimary.start(zone: "lan", records: """
+            let records = """
                 @ 300 SOA ns1 hostmaster 1 2 1 8 60
                 @ 300 NS ns1
                 ns1 300 A 198.51.100.1
@@ -251,7 +251,8 @@ extension TransferEndToEnd {
                 @ 300 TXT "office zone"
                 _ldap._tcp 300 SRV 0 0 389 dc
                 dc 300 A 198.51.100.10
-                """, notify: [secondaryPort], tsig: key)
+                """
+            let knot = try KnotPrimary.start(zone: "lan", records: records, notify: [secondaryPort], tsig: key)
             defer { knot.cleanup() }
             let secondary = try TransferDaemon(
                 port: secondaryPort, arguments: ["--secondary-of", "127.0.0.1:\(knot.port)", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"])
@@ -281,9 +282,14 @@ extension TransferEndToEnd {
             #expect(secondary.answers("www.lan.", "A") == ["198.51.100.81"])
             let expired = FW.poll(every: 0.25, upTo: 20) { secondary.dig(["www.lan.", "A"]).status == "SERVFAIL" }
             #expect(expired != nil, "expired\n\(secondary.log)")
+            // Knot back with changes made while it was down: the secondary catches up.
+            try knot.replaceZoneFile(records.replacingOccurrences(of: "www 300 A 198.51.100.80", with: "www 300 A 198.51.100.82")
+                + "\nprinter 300 A 198.51.100.20\n")
             try knot.start()
-            let back = FW.poll(every: 0.1, upTo: 15) { secondary.answers("www.lan.", "A") == ["198.51.100.81"] }
-            #expect(back != nil, "answers again with the primary back\n\(secondary.log)")
+            let back = FW.poll(every: 0.1, upTo: 15) {
+                secondary.answers("www.lan.", "A") == ["198.51.100.82"] && secondary.answers("printer.lan.", "A") == ["198.51.100.20"]
+            }
+            #expect(back != nil, "answers again, with the changes, once the primary is back\n\(secondary.log)")
         }
     }
 }

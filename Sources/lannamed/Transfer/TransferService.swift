@@ -34,17 +34,42 @@ final class TransferService: Sendable {
         self.logger = logger
     }
 
-    /// Whether a message is this service's: opcode NOTIFY, a transfer question, or a TSIG.
+    /// Whether a message is this service's: opcode NOTIFY, a transfer question, or a TSIG (the
+    /// last record of the message, RFC 8945 sec. 5.1). Walks the records without building them:
+    /// it runs on the slow path of every query while transfers are on.
     static func claims(_ bytes: [UInt8]) -> Bool {
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return false }
         let opcode = (bytes[2] >> 3) & 0x0F
         if opcode == OpCode.notify.rawValue { return true }
         guard opcode == 0, bytes[4] == 0, bytes[5] == 1 else { return false }
-        var reader = DNSReader(bytes, offset: 12)
-        if let question = try? Question(parsing: &reader), question.type == .axfr || question.type == .ixfr { return true }
-        let additional = Int(bytes[10]) << 8 | Int(bytes[11])
-        guard additional > 0, let message = try? Message(bytes: bytes) else { return false }
-        return message.additionals.last?.type == RecordType(250)
+        guard var at = skipName(bytes, from: 12), at + 4 <= bytes.count else { return false }
+        let qtype = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
+        if qtype == RecordType.axfr.rawValue || qtype == RecordType.ixfr.rawValue { return true }
+        at += 4
+        let records = (Int(bytes[6]) << 8 | Int(bytes[7])) + (Int(bytes[8]) << 8 | Int(bytes[9]))
+            + (Int(bytes[10]) << 8 | Int(bytes[11]))
+        guard bytes[10] != 0 || bytes[11] != 0 else { return false }
+        var lastType: UInt16 = 0
+        for _ in 0..<records {
+            guard let end = skipName(bytes, from: at), end + 10 <= bytes.count else { return false }
+            lastType = UInt16(bytes[end]) << 8 | UInt16(bytes[end + 1])
+            at = end + 10 + (Int(bytes[end + 8]) << 8 | Int(bytes[end + 9]))
+            guard at <= bytes.count else { return false }
+        }
+        return lastType == 250
+    }
+
+    /// The offset just past a (possibly compressed) name, or nil if it runs off the end.
+    private static func skipName(_ bytes: [UInt8], from start: Int) -> Int? {
+        var at = start
+        while at < bytes.count {
+            let length = Int(bytes[at])
+            if length == 0 { return at + 1 }
+            if length & 0xC0 == 0xC0 { return at + 2 <= bytes.count ? at + 2 : nil }
+            guard length <= 63 else { return nil }
+            at += 1 + length
+        }
+        return nil
     }
 
     /// Answers one message; `send` gets each reply message in order (none: drop), possibly on

@@ -314,7 +314,10 @@ private func converge(_ daemon: TransferDaemon, _ secondaries: [SecondaryServer]
 private func expectSameZones(_ daemon: TransferDaemon, _ secondaries: [SecondaryServer], key: TestTSIGKey) throws {
     for zone in transferZones {
         let ours = try #require(XFR.axfr(port: daemon.port, zone: zone, key: key), "AXFR of \(zone) from lannamed")
+        let serial = try #require(daemon.serial(zone))
         for secondary in secondaries {
+            // Zones converge one by one: wait until this one holds the primary's version.
+            #expect(secondary.waitForSerial(zone, atLeast: serial, timeout: 10) != nil, "\(secondary.kind) \(zone) at \(serial)")
             let theirs = XFR.axfr(port: secondary.port, zone: zone)
             #expect(theirs == ours, "\(secondary.kind) \(zone):\nlannamed: \(ours)\n\(secondary.kind): \(theirs ?? [])")
         }

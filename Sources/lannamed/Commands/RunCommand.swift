@@ -101,6 +101,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw ConfigError(message: "--secondary-of \(error.message)")
             }
         }
+        if settings.transfer.secondaryOf != nil && settings.transfer.offersTransfers {
+            throw ConfigError(message: "--secondary-of cannot be combined with --allow-transfer or --notify: a secondary does not pass the primary's zones on; let the other secondaries transfer from the primary")
+        }
         if let threads {
             guard (0...256).contains(threads) else { throw ConfigError(message: "--threads must be between 0 and 256") }
             settings.server.threads = threads

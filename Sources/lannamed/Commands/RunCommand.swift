@@ -91,13 +91,13 @@ struct RunCommand: AsyncParsableCommand {
                 throw ConfigError(message: "--allow-transfer \(error.message)")
             }
         }
-        if !notify.isEmpty { settings.transfer.notify = try Endpoint.parse(notify, what: "--notify") }
+        if !notify.isEmpty { settings.transfer.notify = try Endpoint.parseDestinations(notify, what: "--notify") }
         if let tsig {
             do { _ = try Settings.parseTSIG(tsig) } catch { throw ConfigError(message: "--tsig \(error.message)") }
             settings.transfer.tsig = tsig
         }
         if let secondaryOf {
-            do { settings.transfer.secondaryOf = try Endpoint(parsing: secondaryOf) } catch {
+            do { settings.transfer.secondaryOf = try Endpoint(destination: secondaryOf) } catch {
                 throw ConfigError(message: "--secondary-of \(error.message)")
             }
         }

@@ -171,7 +171,7 @@ struct ConfigFile {
                 }
             }
             if let list = try strings(transfer, "notify", in: "transfer") {
-                do { settings.transfer.notify = try Endpoint.parse(list, what: "notify") } catch {
+                do { settings.transfer.notify = try Endpoint.parseDestinations(list, what: "notify") } catch {
                     throw fail("transfer", "notify", error.message)
                 }
             }
@@ -180,7 +180,7 @@ struct ConfigFile {
                 settings.transfer.tsig = key
             }
             if let primary = try string(transfer, "secondary-of", in: "transfer") {
-                do { settings.transfer.secondaryOf = try Endpoint(parsing: primary) } catch {
+                do { settings.transfer.secondaryOf = try Endpoint(destination: primary) } catch {
                     throw fail("transfer", "secondary-of", error.message)
                 }
             }

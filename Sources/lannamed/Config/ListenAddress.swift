@@ -20,6 +20,21 @@ struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     }
 
 
+    /// An address to send to (a secondary, a primary): as `init(parsing:)`, but port 0 is refused.
+    init(destination text: String) throws(ConfigError) {
+        try self.init(parsing: text)
+        guard port != 0 else { throw ConfigError.invalidValue("\"\(text)\": port 0 is not a port to send to") }
+    }
+
+    /// Parses a list of addresses to send to, naming the option in the error.
+    static func parseDestinations(_ texts: [String], what: String) throws(ConfigError) -> [Endpoint] {
+        var out: [Endpoint] = []
+        for text in texts {
+            do { out.append(try Endpoint(destination: text)) } catch { throw ConfigError(message: "\(what): \(error.message)") }
+        }
+        return out
+    }
+
     /// Parses a list, naming the option in the error.
     static func parse(_ texts: [String], what: String) throws(ConfigError) -> [Endpoint] {
         var out: [Endpoint] = []

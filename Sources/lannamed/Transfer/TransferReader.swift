@@ -43,7 +43,11 @@ struct TransferReader {
     var result: Result? {
         switch state {
         case .done(let result): return result
-        case .first(_, let serial): return .upToDate(serial)
+        case .first(_, let serial):
+            // A lone SOA means "up to date" only for an IXFR the client is current for; an AXFR
+            // (or a newer serial) with one record per message (BIND's one-answer) goes on.
+            guard let clientSerial, !SerialNumber.isNewer(serial, than: clientSerial) else { return nil }
+            return .upToDate(serial)
         default: return nil
         }
     }
@@ -67,9 +71,10 @@ struct TransferReader {
             try take(record)
         }
         if case .done = state { return false }
-        // A lone SOA that fills a whole message (UDP, or "up to date") ends the exchange.
-        if case .first(let soa, let serial) = state, message.answers.count == 1 {
-            _ = soa
+        // A lone SOA in the first message, for an IXFR from a serial that is not older than it,
+        // is "up to date" and ends the exchange; otherwise records may come one per message.
+        if case .first(_, let serial) = state, message.answers.count == 1, let clientSerial,
+           !SerialNumber.isNewer(serial, than: clientSerial) {
             state = .done(.upToDate(serial))
             return false
         }

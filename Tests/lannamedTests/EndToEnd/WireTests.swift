@@ -115,6 +115,23 @@ extension EndToEnd {
             #expect(raw.flatMap { RawDNS.count($0, section: 1) } == 1)
         }
 
+        @Test("Large queries over UDP (EDNS padding, long options) are read whole", arguments: [200, 468, 1400])
+        func largeQueries(padding: Int) {
+            // RFC 8467 pads queries to 128-byte blocks and more: every byte must reach the
+            // responder (an earlier reader cut datagrams at 128 bytes).
+            let reply = daemon.dig(["+padding=\(padding)", "printer.lan.", "A"])
+            #expect(reply.status == "NOERROR", "\(reply)")
+            #expect(reply.answer == [RR("printer.lan.", 60, "IN", "A", "192.168.1.10")], "\(reply)")
+            // The same by hand: a query with a 1,000-byte EDNS option.
+            var query = RawDNS.query(id: 0x4242, name: "nas.lan.", type: 28)
+            query[11] = 1
+            query += [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0x03, 0xEC, 0xFD, 0xE9, 0x03, 0xE8]
+            query += [UInt8](repeating: 0x61, count: 1000)
+            let answer = LoopbackSocket.udpExchange(port: daemon.port, query, timeoutMs: 1000)
+            #expect(answer.flatMap(RawDNS.rcode) == 0, "a \(query.count)-byte query")
+            #expect(answer.flatMap { RawDNS.count($0, section: 1) } == 1)
+        }
+
         @Test("A garbage TCP frame closes (or answers) that connection; a new one works")
         func tcpGarbage() {
             let port = daemon.port

@@ -1,8 +1,12 @@
 /// Builds a DNS message, compressing names against the ones already written (RFC 1035 sec. 4.1.4).
 public struct DNSWriter: Sendable {
     public private(set) var bytes: [UInt8]
-    /// Lower-cased wire suffix -> offset of its first occurrence (only offsets < 0x4000 qualify).
+    /// Lower-cased wire suffix -> offset of its first occurrence (only offsets < 0x4000 qualify):
+    /// a short list searched in order while a message has few names (most answers; no hashing),
+    /// a dictionary once it has many (zone transfers).
+    private var recent: [(suffix: ArraySlice<UInt8>, offset: Int)] = []
     private var suffixes: [ArraySlice<UInt8>: Int] = [:]
+    private static let listLimit = 24
     public var compressionEnabled: Bool
 
     public init(capacity: Int = 512, compression: Bool = true) {
@@ -42,6 +46,7 @@ public struct DNSWriter: Sendable {
     public mutating func truncate(to length: Int) {
         guard length < bytes.count else { return }
         bytes.removeSubrange(length...)
+        recent.removeAll { $0.offset >= length }
         suffixes = suffixes.filter { $0.value < length }
     }
 
@@ -56,18 +61,38 @@ public struct DNSWriter: Sendable {
         var index = 0
         while wire[index] != 0 {
             let suffix = lower[index...]
-            if let target = suffixes[suffix] {
+            if let target = offset(of: suffix) {
                 write(UInt16(0xC000) | UInt16(target))
                 return
             }
             if bytes.count < 0x4000 {
-                suffixes[suffix] = bytes.count
+                remember(suffix, at: bytes.count)
             }
             let length = Int(wire[index])
             bytes.append(contentsOf: wire[index...(index + length)])
             index += length + 1
         }
         bytes.append(0)
+    }
+
+    private func offset(of suffix: ArraySlice<UInt8>) -> Int? {
+        if !suffixes.isEmpty { return suffixes[suffix] }
+        for entry in recent where entry.suffix.count == suffix.count && entry.suffix.elementsEqual(suffix) {
+            return entry.offset
+        }
+        return nil
+    }
+
+    private mutating func remember(_ suffix: ArraySlice<UInt8>, at offset: Int) {
+        if suffixes.isEmpty && recent.count < Self.listLimit {
+            recent.append((suffix, offset))
+            return
+        }
+        if suffixes.isEmpty {
+            for entry in recent where suffixes[entry.suffix] == nil { suffixes[entry.suffix] = entry.offset }
+            recent.removeAll()
+        }
+        suffixes[suffix] = offset
     }
 
     /// Writes a <character-string> (at most 255 bytes; longer input is cut).

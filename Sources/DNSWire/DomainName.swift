@@ -12,6 +12,24 @@ public struct DomainName: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.wire = wire
     }
 
+    /// Takes an uncompressed wire name as it is, after checking it: labels of 1...63 bytes (no
+    /// compression pointers), at most 255 bytes, the root's zero byte last and nothing after it.
+    public init(wire: [UInt8]) throws {
+        guard !wire.isEmpty, wire.count <= 255 else {
+            throw DNSWireError(.nameTooLong, at: 0, "name of \(wire.count) bytes in wire form (1...255)")
+        }
+        var index = 0
+        while true {
+            guard index < wire.count else { throw DNSWireError(.truncated, at: index, "name without its final zero byte") }
+            let length = Int(wire[index])
+            if length == 0 { break }
+            guard length <= 63 else { throw DNSWireError(.labelTooLong, at: index, "label length byte \(length)") }
+            index += 1 + length
+        }
+        guard index == wire.count - 1 else { throw DNSWireError(.badText, at: index, "bytes after the name's end") }
+        self.wire = wire
+    }
+
     /// Builds a name from labels (each 1...63 bytes, total <= 255 in wire form).
     public init(labels: [[UInt8]]) throws {
         var wire: [UInt8] = []

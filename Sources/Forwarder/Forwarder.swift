@@ -34,7 +34,7 @@ public final class Forwarder: Sendable {
     let transport: UpstreamTransport
     let cache: NIOLockedValueBox<ResponseCache>
     let health: NIOLockedValueBox<[Upstream: UpstreamHealth]>
-    let inflight = NIOLockedValueBox<[ResponseCache.Key: [CheckedContinuation<Resolution, Never>]]>([:])
+    let inflight = NIOLockedValueBox<[ResponseCache.Key: [EventLoopPromise<Resolution>]]>([:])
     let clock: @Sendable () -> Double
 
     public init(policy: ForwardingPolicy, group: any EventLoopGroup, options: Options = Options(),
@@ -67,63 +67,66 @@ public final class Forwarder: Sendable {
         return nil
     }
 
+    /// Resolves through the cache and the upstreams; suspends until there is a result.
     public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Resolution {
+        let future = resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: transport.group.next())
+        return (try? await future.get()) ?? .failure
+    }
+
+    /// Resolves on `loop` without leaving it: the cache, then the upstreams through `loop`'s
+    /// sockets, hedging with timers scheduled on `loop`. The future never fails and completes on
+    /// `loop`. This is the query path: no task, stream or continuation per query.
+    public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool,
+                        on loop: any EventLoop) -> EventLoopFuture<Resolution> {
         let key = ResponseCache.Key(question: question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
         let now = clock()
-        if case .fresh(let message) = cache.withLockedValue({ $0.lookup(key, at: now) }) { return .answer(message) }
-
+        if case .fresh(let message) = cache.withLockedValue({ $0.lookup(key, at: now) }) {
+            return loop.makeSucceededFuture(.answer(message))
+        }
         // Coalesce: the first asker fetches, the others wait for its result.
+        let promise = loop.makePromise(of: Resolution.self)
         let leader = inflight.withLockedValue { table -> Bool in
-            if table[key] != nil { return false }
+            if table[key] != nil {
+                table[key]!.append(promise)
+                return false
+            }
             table[key] = []
             return true
         }
-        if !leader {
-            return await withCheckedContinuation { continuation in
-                let queued = inflight.withLockedValue { table -> Bool in
-                    guard table[key] != nil else { return false }
-                    table[key]!.append(continuation)
-                    return true
-                }
-                if !queued {
-                    // The leader finished in between: its answer is in the cache (or it failed).
-                    let now = clock()
-                    switch cache.withLockedValue({ $0.lookup(key, at: now) }) {
-                    case .fresh(let message): continuation.resume(returning: .answer(message))
-                    case .stale(let message): continuation.resume(returning: .stale(message))
-                    case .miss: continuation.resume(returning: .failure)
-                    }
-                }
-            }
+        guard leader else { return promise.futureResult }
+        fetch(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop).whenSuccess { fetched in
+            let result = self.settle(fetched, key: key)
+            let waiters = self.inflight.withLockedValue { $0.removeValue(forKey: key) ?? [] }
+            promise.succeed(result)
+            for waiter in waiters { waiter.succeed(result) }
         }
+        return promise.futureResult
+    }
 
-        let result: Resolution
-        let fetched = await fetch(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
+    /// What the client hears once the upstreams are done: a usable answer (cached), or stale
+    /// data, or the upstreams' error, or a failure.
+    private func settle(_ fetched: Message?, key: ResponseCache.Key) -> Resolution {
         let failedAnswer = fetched.map { $0.rcode == .servFail || $0.rcode == .refused } ?? false
         if let answer = fetched, !failedAnswer {
             let stored = clock()
             cache.withLockedValue { $0.store(answer, for: key, at: stored) }
-            result = .answer(answer)
-        } else if let answer = fetched {
+            return .answer(answer)
+        }
+        if let answer = fetched {
             // SERVFAIL or REFUSED from every upstream is a failure to refresh (RFC 8767 sec. 4):
             // expired data, if any, is served stale; otherwise the client hears the error.
             let later = clock()
             if case .stale(let message) = cache.withLockedValue({ $0.lookup(key, at: later) }) {
-                result = .stale(message)
-            } else {
-                result = .answer(answer)
+                return .stale(message)
             }
-        } else {
-            let later = clock()
-            switch cache.withLockedValue({ $0.lookup(key, at: later) }) {
-            case .fresh(let message): result = .answer(message)
-            case .stale(let message): result = .stale(message)
-            case .miss: result = .failure
-            }
+            return .answer(answer)
         }
-        let waiters = inflight.withLockedValue { $0.removeValue(forKey: key) ?? [] }
-        for waiter in waiters { waiter.resume(returning: result) }
-        return result
+        let later = clock()
+        switch cache.withLockedValue({ $0.lookup(key, at: later) }) {
+        case .fresh(let message): return .answer(message)
+        case .stale(let message): return .stale(message)
+        case .miss: return .failure
+        }
     }
 
     /// Upstreams to try, in order: those up in priority order, then those marked down (a last
@@ -139,91 +142,24 @@ public final class Forwarder: Sendable {
         health.withLockedValue { $0[upstream]?.deadline ?? 0.25 }
     }
 
-    enum Attempt: Sendable {
-        case answered(Int, Message, rtt: Double)
-        case failed(Int)
-        case hedge
-    }
-
-    /// Asks the upstreams, hedging, and returns the first usable answer; nil when none came.
-    /// SERVFAIL and REFUSED move on to the next upstream; when every upstream says so, the last
-    /// such answer is returned so the client hears it at once.
+    /// Asks the upstreams, hedging, and completes (on `loop`) with the first usable answer, or
+    /// nil when none came. SERVFAIL and REFUSED move on to the next upstream; when every
+    /// upstream says so, the last such answer is the result, so the client hears it at once.
     ///
-    /// Each exchange runs as a task of its own that records the upstream's health when it ends,
-    /// even after another upstream has won: a silent primary thus still counts its timeouts and
-    /// is marked down, and the client never waits for the losers.
-    func fetch(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Message? {
+    /// Each exchange records the upstream's health when it ends, even after another upstream has
+    /// won: a silent primary thus still counts its timeouts and is marked down, and the client
+    /// never waits for the losers.
+    func fetch(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop) -> EventLoopFuture<Message?> {
         let upstreams = candidates(for: question.name)
-        guard !upstreams.isEmpty else { return nil }
-        let (attempts, report) = AsyncStream.makeStream(of: Attempt.self)
-        let started = clock()
-        var next = 0
-        var running = 0
-        var fallback: Message?
-
-        func launch() {
-            guard next < upstreams.count else { return }
-            let index = next
-            next += 1
-            running += 1
-            let upstream = upstreams[index]
-            let query = Message(
-                header: Header(id: UInt16.random(in: 0...UInt16.max), recursionDesired: true, checkingDisabled: checkingDisabled),
-                questions: [question], edns: EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK))
-            let timeout = max(0.05, min(options.upstreamTimeout, options.totalBudget - (clock() - started)))
-            let transport = transport
-            let clock = clock
-            let health = health
-            Task {
-                let sent = clock()
-                let attempt: Attempt
-                do {
-                    let answer = try await transport.exchange(query, with: upstream, timeout: timeout)
-                    let now = clock()
-                    if answer.rcode == .servFail || answer.rcode == .refused {
-                        health.withLockedValue { $0[upstream, default: UpstreamHealth()].recordFailure(at: now) }
-                    } else {
-                        health.withLockedValue { $0[upstream, default: UpstreamHealth()].recordAnswer(rtt: now - sent, at: now) }
-                    }
-                    attempt = .answered(index, answer, rtt: now - sent)
-                } catch {
-                    let now = clock()
-                    health.withLockedValue { $0[upstream, default: UpstreamHealth()].recordFailure(at: now) }
-                    attempt = .failed(index)
-                }
-                report.yield(attempt)
-            }
-            if next < upstreams.count {
-                let wait = deadline(for: upstream)
-                Task {
-                    try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
-                    report.yield(.hedge)
-                }
-            }
+        guard !upstreams.isEmpty else { return loop.makeSucceededFuture(nil) }
+        let run = FetchRun(forwarder: self, question: question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled,
+                           upstreams: upstreams, loop: loop)
+        if loop.inEventLoop {
+            run.launch()
+        } else {
+            loop.execute { run.launch() }
         }
-
-        launch()
-        for await attempt in attempts {
-            switch attempt {
-            case .hedge:
-                if running > 0 && next < upstreams.count { launch() }
-            case .answered(_, let answer, _):
-                running -= 1
-                if answer.rcode == .servFail || answer.rcode == .refused {
-                    fallback = answer
-                    if next < upstreams.count { launch() }
-                } else {
-                    report.finish()
-                    return answer
-                }
-            case .failed:
-                running -= 1
-                if next < upstreams.count { launch() }
-            }
-            if running == 0 && next >= upstreams.count { break }
-        }
-        report.finish()
-        return fallback
+        return run.promise.futureResult
     }
 
     /// Asks every upstream marked down whether it is back (`. NS`, any matching answer counts),

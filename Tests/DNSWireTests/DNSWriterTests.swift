@@ -143,6 +143,49 @@ struct DNSWriterTests {
         #expect(try reader.readName() == "b.lan.")
     }
 
+    /// A message with many names (a zone transfer) outgrows the short list of suffixes: every
+    /// suffix remembered before and after must still be found, the first occurrence winning.
+    @Test(arguments: [5, 23, 24, 25, 60, 400])
+    func manyNamesCompressAsFewDo(count: Int) throws {
+        var writer = DNSWriter(capacity: 4096)
+        var offsets: [Int] = []
+        for index in 0..<count {
+            offsets.append(writer.count)
+            writer.write(name: try DomainName("h\(index).office.lan."))
+        }
+        // Each repeat, in any case, is one pointer to the name's first offset.
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            let before = writer.count
+            writer.write(name: try DomainName("H\(index).Office.LAN."))
+            #expect(Array(writer.bytes[before...]) == [0xC0 | UInt8(offsets[index] >> 8), UInt8(offsets[index] & 0xFF)])
+        }
+        // Only the first name carries office.lan. in full: every later name is a label and a pointer.
+        let later = try (1..<count).map { "h\($0)".utf8.count + 3 }.reduce(0, +)
+        #expect(offsets.count == count)
+        #expect(writer.count == 1 + 2 + 7 + 4 + 1 + later + 2 * count)
+        var reader = DNSReader(writer.bytes)
+        for index in 0..<count { #expect(try reader.readName() == DomainName("h\(index).office.lan.")) }
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            #expect(try reader.readName() == DomainName("h\(index).office.lan."))
+        }
+        #expect(reader.isAtEnd)
+    }
+
+    @Test(arguments: [3, 40])
+    func truncateForgetsLaterSuffixesWithManyNames(count: Int) throws {
+        var writer = DNSWriter(capacity: 4096)
+        for index in 0..<count { writer.write(name: try DomainName("h\(index).lan.")) }
+        let cut = writer.count
+        writer.write(name: "x.org.")
+        writer.truncate(to: cut)
+        let before = writer.count
+        writer.write(name: "y.x.org.")   // must not point at the dropped x.org.
+        #expect(Array(writer.bytes[before...]) == wireName("y", "x", "org"))
+        var reader = DNSReader(writer.bytes)
+        for index in 0..<count { #expect(try reader.readName() == DomainName("h\(index).lan.")) }
+        #expect(try reader.readName() == "y.x.org.")
+    }
+
     @Test func truncateBeyondTheEndDoesNothing() {
         var writer = DNSWriter()
         writer.write(name: "a.lan.")

@@ -329,3 +329,33 @@ struct DomainNameStructureTests {
         #expect(try parseName("z.a.") < parseName("a.b."))
     }
 }
+
+@Suite("DomainName: from wire bytes")
+struct DomainNameWireTests {
+    @Test func aWellFormedNameIsTakenAsItIs() throws {
+        let wire: [UInt8] = [7] + Array("Printer".utf8) + [3] + Array("lan".utf8) + [0]
+        let name = try DomainName(wire: wire)
+        #expect(name.wire == wire)
+        #expect(name == "printer.lan.")
+        #expect(try DomainName(wire: [0]) == .root)
+    }
+
+    @Test(arguments: [
+        ([UInt8](), DNSWireError.Code.nameTooLong),
+        ([3, 0x61, 0x62], .truncated),                 // no final zero byte
+        ([1, 0x61, 0, 0], .badText),                   // bytes after the end
+        ([0xC0, 0x0C], .labelTooLong),                 // a compression pointer
+        ([64] + [UInt8](repeating: 0x61, count: 64) + [0], .labelTooLong),
+    ])
+    func malformedWireIsRefused(wire: [UInt8], code: DNSWireError.Code) {
+        let error = #expect(throws: DNSWireError.self) { try DomainName(wire: wire) }
+        #expect(error?.code == code)
+    }
+
+    @Test func longerThan255BytesIsRefused() {
+        let label: [UInt8] = [63] + [UInt8](repeating: 0x61, count: 63)
+        let wire = label + label + label + label + [0]   // 257 bytes
+        let error = #expect(throws: DNSWireError.self) { try DomainName(wire: wire) }
+        #expect(error?.code == .nameTooLong)
+    }
+}

@@ -35,41 +35,40 @@ final class UpstreamSocketPool: @unchecked Sendable {
     /// Sends `query` (its ID may be changed to one not in flight on the chosen socket) and
     /// completes with the matching answer, or fails on timeout or an ICMP error.
     func exchange(_ query: Message, timeout: TimeAmount) -> EventLoopFuture<Message> {
-        loop.flatSubmit {
-            self.socket().flatMap { socket in
-                let promise = self.loop.makePromise(of: Message.self)
-                var message = query
-                var tries = 0
-                while socket.handler.pending[message.header.id] != nil && tries < 16 {
-                    message.header.id = UInt16.random(in: 0...UInt16.max)
-                    tries += 1
-                }
-                guard socket.handler.pending[message.header.id] == nil else {
-                    return self.loop.makeFailedFuture(UpstreamTransport.Failure.network("no free query ID"))
-                }
-                let id = message.header.id
-                let timer = self.loop.scheduleTask(in: timeout) {
-                    if let waiting = socket.handler.pending.removeValue(forKey: id) {
-                        waiting.promise.fail(UpstreamTransport.Failure.timeout)
-                    }
-                    self.closeIfRetired(socket)
-                }
-                socket.handler.pending[id] = PooledAnswerHandler.Waiting(query: message, promise: promise)
-                promise.futureResult.whenComplete { _ in
-                    timer.cancel()
-                    self.closeIfRetired(socket)
-                }
-                var buffer = socket.channel.allocator.buffer(capacity: 512)
-                buffer.writeBytes(message.serialize())
-                socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: self.remote, data: buffer)).whenFailure { error in
-                    if let waiting = socket.handler.pending.removeValue(forKey: id) {
-                        waiting.promise.fail(UpstreamTransport.Failure.network("\(error)"))
-                    }
-                }
-                socket.uses += 1
-                if socket.uses >= self.maxUses { self.retire(socket) }
-                return promise.futureResult
+        guard loop.inEventLoop else { return loop.flatSubmit { self.exchange(query, timeout: timeout) } }
+        return self.socket().flatMap { socket in
+            let promise = self.loop.makePromise(of: Message.self)
+            var message = query
+            var tries = 0
+            while socket.handler.pending[message.header.id] != nil && tries < 16 {
+                message.header.id = UInt16.random(in: 0...UInt16.max)
+                tries += 1
             }
+            guard socket.handler.pending[message.header.id] == nil else {
+                return self.loop.makeFailedFuture(UpstreamTransport.Failure.network("no free query ID"))
+            }
+            let id = message.header.id
+            let timer = self.loop.scheduleTask(in: timeout) {
+                if let waiting = socket.handler.pending.removeValue(forKey: id) {
+                    waiting.promise.fail(UpstreamTransport.Failure.timeout)
+                }
+                self.closeIfRetired(socket)
+            }
+            socket.handler.pending[id] = PooledAnswerHandler.Waiting(query: message, promise: promise)
+            promise.futureResult.whenComplete { _ in
+                timer.cancel()
+                self.closeIfRetired(socket)
+            }
+            var buffer = socket.channel.allocator.buffer(capacity: 512)
+            buffer.writeBytes(message.serialize())
+            socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: self.remote, data: buffer)).whenFailure { error in
+                if let waiting = socket.handler.pending.removeValue(forKey: id) {
+                    waiting.promise.fail(UpstreamTransport.Failure.network("\(error)"))
+                }
+            }
+            socket.uses += 1
+            if socket.uses >= self.maxUses { self.retire(socket) }
+            return promise.futureResult
         }
     }
 

@@ -20,15 +20,19 @@ public struct UpstreamTransport: Sendable {
 
     struct PoolKey: Hashable {
         var loop: ObjectIdentifier
-        var remote: SocketAddress
+        var upstream: Upstream
     }
 
     public init(group: any EventLoopGroup) {
         self.group = group
     }
 
-    func pool(on loop: any EventLoop, to remote: SocketAddress) -> UpstreamSocketPool {
-        let key = PoolKey(loop: ObjectIdentifier(loop), remote: remote)
+    /// The pool of `upstream`'s sockets on `loop` (made on first use; its socket address is
+    /// worked out once, not per query).
+    func pool(on loop: any EventLoop, to upstream: Upstream) throws(Failure) -> UpstreamSocketPool {
+        let key = PoolKey(loop: ObjectIdentifier(loop), upstream: upstream)
+        if let pool = pools.withLockedValue({ $0[key] }) { return pool }
+        let remote = try Self.socketAddress(upstream)
         return pools.withLockedValue { pools in
             if let pool = pools[key] { return pool }
             let pool = UpstreamSocketPool(loop: loop, remote: remote)
@@ -43,6 +47,22 @@ public struct UpstreamTransport: Sendable {
             return try await tcp(query, upstream, timeout: timeout)
         }
         return answer
+    }
+
+    /// The same on `loop`, without leaving it (but for the rare TCP retry of a truncated answer).
+    func exchange(_ query: Message, with upstream: Upstream, timeout: Double, on loop: any EventLoop) -> EventLoopFuture<Message> {
+        let pool: UpstreamSocketPool
+        do {
+            pool = try self.pool(on: loop, to: upstream)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        return pool.exchange(query, timeout: .nanoseconds(Int64(timeout * 1e9))).flatMap { answer in
+            guard answer.header.truncated else { return loop.makeSucceededFuture(answer) }
+            let promise = loop.makePromise(of: Message.self)
+            promise.completeWithTask { try await self.tcp(query, upstream, timeout: timeout) }
+            return promise.futureResult
+        }
     }
 
     static func socketAddress(_ upstream: Upstream) throws(Failure) -> SocketAddress {
@@ -71,8 +91,7 @@ public struct UpstreamTransport: Sendable {
     }
 
     func udp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
-        let remote = try Self.socketAddress(upstream)
-        let pool = pool(on: group.next(), to: remote)
+        let pool = try pool(on: group.next(), to: upstream)
         do {
             return try await pool.exchange(query, timeout: .milliseconds(Int64(timeout * 1000))).get()
         } catch let failure as Failure {

@@ -35,11 +35,13 @@ struct ForwardTemplates {
         return entry
     }
 
-    /// Keeps an upstream answer (called on the loop that owns this table).
-    mutating func store(_ answer: Message, for key: Key, at now: Double) {
-        guard answer.rcode.rawValue <= 15, let ttl = ResponseCache.cacheableTTL(of: answer), ttl > 0 else { return }
+    /// Keeps an upstream answer (called on the loop that owns this table), and returns what it
+    /// kept: nil for an answer that must not be cached.
+    @discardableResult
+    mutating func store(_ answer: Message, for key: Key, at now: Double) -> Entry? {
+        guard answer.rcode.rawValue <= 15, let ttl = ResponseCache.cacheableTTL(of: answer), ttl > 0 else { return nil }
         var canonical = Message(header: Header(isResponse: true, recursionAvailable: true), questions: [
-            Question(name: (try? DomainName(labels: AnswerTemplates.labels(of: key.question.name))) ?? .root,
+            Question(name: (try? DomainName(wire: key.question.name)) ?? .root,
                      type: RecordType(key.question.type)),
         ])
         canonical.answers = answer.answers
@@ -47,15 +49,17 @@ struct ForwardTemplates {
         canonical.additionals = answer.additionals
         let bytes = canonical.serialize()
         let questionEnd = 12 + key.question.name.count + 4
-        guard bytes.count > questionEnd, let offsets = Self.ttlOffsets(bytes, from: questionEnd) else { return }
+        guard bytes.count > questionEnd, let offsets = Self.ttlOffsets(bytes, from: questionEnd) else { return nil }
         var flags3: UInt8 = 0x80 | UInt8(answer.rcode.rawValue & 0x0F)
         if answer.header.authenticData { flags3 |= 0x20 }
         if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
-        table[key] = Entry(flags3: flags3, answerCount: UInt16(bytes[6]) << 8 | UInt16(bytes[7]),
-                           authorityCount: UInt16(bytes[8]) << 8 | UInt16(bytes[9]),
-                           additionalCount: UInt16(bytes[10]) << 8 | UInt16(bytes[11]),
-                           sections: Array(bytes[questionEnd...]), ttlOffsets: offsets.map { $0 - questionEnd },
-                           storedAt: now, expiresAt: now + ttl)
+        let entry = Entry(flags3: flags3, answerCount: UInt16(bytes[6]) << 8 | UInt16(bytes[7]),
+                          authorityCount: UInt16(bytes[8]) << 8 | UInt16(bytes[9]),
+                          additionalCount: UInt16(bytes[10]) << 8 | UInt16(bytes[11]),
+                          sections: Array(bytes[questionEnd...]), ttlOffsets: offsets.map { $0 - questionEnd },
+                          storedAt: now, expiresAt: now + ttl)
+        table[key] = entry
+        return entry
     }
 
     /// The offsets of every record's TTL, found by walking the records after the question.
@@ -113,19 +117,5 @@ struct ForwardTemplates {
                                query.dnssecOK ? 0x80 : 0, 0, 0, 0])
         }
         return true
-    }
-}
-
-extension AnswerTemplates {
-    /// The labels of a lower-cased wire name.
-    static func labels(of wire: [UInt8]) -> [[UInt8]] {
-        var labels: [[UInt8]] = []
-        var index = 0
-        while index < wire.count, wire[index] != 0 {
-            let length = Int(wire[index])
-            labels.append(Array(wire[(index + 1)...(index + length)]))
-            index += 1 + length
-        }
-        return labels
     }
 }

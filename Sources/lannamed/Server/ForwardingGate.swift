@@ -31,22 +31,16 @@ final class ForwardingGate: Sendable {
         }
     }
 
-    /// Answers a forwarded query: at once from the cache, or later through `send`. `keep` gets
-    /// every fresh answer (for the per-loop byte templates).
-    func answer(_ query: Message, limit: Int, keep: (@Sendable (Message) -> Void)? = nil,
-                send: @escaping @Sendable ([UInt8]) -> Void) -> [UInt8]? {
-        guard let forwarder, let question = query.questions.first else { return nil }
-        let dnssecOK = query.edns?.dnssecOK ?? false
-        let checkingDisabled = query.header.checkingDisabled
-        if let cached = forwarder.cached(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled) {
-            keep?(cached)
-            return QueryResponder.forwardedResponse(to: query, resolution: .answer(cached), limit: limit)
-        }
-        Task {
-            let resolution = await forwarder.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
-            if case .answer(let message) = resolution { keep?(message) }
-            send(QueryResponder.forwardedResponse(to: query, resolution: resolution, limit: limit))
-        }
-        return nil
+    /// Resolves a forwarded question on `loop` (the client's), completing there: at once from
+    /// the cache, else when the upstreams have answered. Nil when there is no forwarder.
+    func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool,
+                 on loop: any EventLoop) -> EventLoopFuture<Forwarder.Resolution>? {
+        forwarder?.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop)
+    }
+
+    func resolve(_ query: Message, on loop: any EventLoop) -> EventLoopFuture<Forwarder.Resolution>? {
+        guard let question = query.questions.first else { return nil }
+        return resolve(question, dnssecOK: query.edns?.dnssecOK ?? false, checkingDisabled: query.header.checkingDisabled,
+                       on: loop)
     }
 }

@@ -69,10 +69,11 @@ final class TCPQueryHandler: ChannelInboundHandler {
             return
         case .forward(let message, let limit):
             let channel = context.channel
-            guard let cached = gate.answer(message, limit: limit, send: { bytes in
+            gate.resolve(message, on: context.eventLoop)?.whenSuccess { resolution in
+                let bytes = QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit)
                 channel.writeAndFlush(Self.frame(bytes, allocator: channel.allocator), promise: nil)
-            }) else { return }
-            reply = cached
+            }
+            return
         }
         context.write(wrapOutboundOut(Self.frame(reply, allocator: context.channel.allocator)), promise: nil)
     }

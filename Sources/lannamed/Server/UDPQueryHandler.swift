@@ -1,8 +1,10 @@
 import DNSWire
+import Forwarder
 import NIOCore
 
 /// Answers datagrams on one UDP socket. Replies are written as they are made and flushed once per
-/// read burst, so NIO sends them with one sendmmsg.
+/// read burst, so NIO sends them with one sendmmsg; forwarded answers that arrive later are
+/// flushed once per turn of the event loop.
 final class UDPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
@@ -11,7 +13,11 @@ final class UDPQueryHandler: ChannelInboundHandler {
     private let gate: ForwardingGate
     private let transfers: TransferService?
     private var cell: SnapshotHub.Cell?
+    /// Replies written in this read burst, waiting for `channelReadComplete`'s flush.
     private var pending = false
+    /// True inside `channelRead` (a forwarded answer from the cache completes there).
+    private var reading = false
+    private var flushQueued = false
 
     init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil) {
         self.hub = hub
@@ -24,12 +30,14 @@ final class UDPQueryHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
+        defer { reading = false }
         let envelope = unwrapInboundIn(data)
         guard let cell else { return }
         // Fast path: a precomputed local answer, or a warm forwarded one, written straight into
         // the outgoing buffer.
         let templateForwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
-        var forwardKey: ForwardTemplates.Key?
+        var forwardMiss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?
         let fast: ByteBuffer? = envelope.data.withUnsafeReadableBytes { raw in
             guard let query = cell.templates.inspect(raw) else { return nil }
             let limit = query.edns ? query.payload : 512
@@ -43,7 +51,7 @@ final class UDPQueryHandler: ChannelInboundHandler {
                                                checkingDisabled: raw[3] & 0x10 != 0)
                 let now = ForwardTemplates.now()
                 guard let entry = cell.forwardTemplates.entry(for: key, at: now) else {
-                    forwardKey = key
+                    forwardMiss = (key, query)
                     return nil
                 }
                 var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + entry.sections.count + 11)
@@ -59,6 +67,14 @@ final class UDPQueryHandler: ChannelInboundHandler {
             return
         }
         let query = Array(envelope.data.readableBytesView)
+        if let (key, shape) = forwardMiss, let name = try? DomainName(wire: key.question.name) {
+            // Known to be forwarded and allowed: no need to run the responder; the answer is
+            // written from the template it leaves behind.
+            let question = Question(name: name, type: RecordType(key.question.type))
+            forward(question, dnssecOK: key.dnssecOK, checkingDisabled: key.checkingDisabled, query: query,
+                    shape: (key, shape), remote: envelope.remoteAddress, context: context)
+            return
+        }
         if let transfers, TransferService.claims(query) {
             let channel = context.channel
             let remote = envelope.remoteAddress
@@ -69,34 +85,69 @@ final class UDPQueryHandler: ChannelInboundHandler {
             }
             return
         }
-        let snapshot = cell.snapshot
-        let reply: [UInt8]
-        switch QueryResponder.decide(query, snapshot: snapshot, transport: .udp,
+        switch QueryResponder.decide(query, snapshot: cell.snapshot, transport: .udp,
                                      forwarding: gate.forwarding(for: envelope.remoteAddress)) {
-        case .reply(let bytes):
-            reply = bytes
+        case .reply(let reply):
+            send(reply, to: envelope.remoteAddress, channel: context.channel)
         case .drop:
             return
-        case .forward(let message, let limit):
-            let channel = context.channel
-            let remote = envelope.remoteAddress
-            let keep: (@Sendable (Message) -> Void)? = forwardKey.map { key in
-                let loop = channel.eventLoop
-                return { answer in
-                    loop.execute { cell.forwardTemplates.store(answer, for: key, at: ForwardTemplates.now()) }
+        case .forward(let message, _):
+            guard let question = message.questions.first else { return }
+            forward(question, dnssecOK: message.edns?.dnssecOK ?? false, checkingDisabled: message.header.checkingDisabled,
+                    query: query, shape: nil, remote: envelope.remoteAddress, context: context)
+        }
+    }
+
+    /// Asks the forwarder and answers when it has: from the per-loop template the answer leaves
+    /// (one serialisation for both), or in full for answers that are not kept (errors, TTL 0).
+    private func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, query: [UInt8],
+                         shape: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?, remote: SocketAddress,
+                         context: ChannelHandlerContext) {
+        guard let cell, let future = gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled,
+                                                  on: context.eventLoop) else { return }
+        let channel = context.channel
+        future.assumeIsolated().whenSuccess { resolution in
+            if let shape, case .answer(let answer) = resolution {
+                let now = ForwardTemplates.now()
+                if let entry = cell.forwardTemplates.store(answer, for: shape.key, at: now) {
+                    let limit = shape.query.edns ? shape.query.payload : 512
+                    var buffer = channel.allocator.buffer(capacity: shape.query.questionEnd + entry.sections.count + 11)
+                    let written = query.withUnsafeBytes { raw in
+                        ForwardTemplates.write(entry, query: shape.query, bytes: raw, limit: limit, now: now, into: &buffer)
+                    }
+                    if written {
+                        self.send(buffer, to: remote, channel: channel)
+                        return
+                    }
                 }
             }
-            guard let cached = gate.answer(message, limit: limit, keep: keep, send: { bytes in
-                var buffer = channel.allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
-            }) else { return }
-            reply = cached
+            // The full path: parse the client's query (its case, its EDNS) and build the answer.
+            guard let message = try? Message(bytes: query) else { return }
+            let limit = QueryResponder.sizeLimit(for: message, transport: .udp)
+            self.send(QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit), to: remote,
+                      channel: channel)
         }
-        var buffer = context.channel.allocator.buffer(capacity: reply.count)
-        buffer.writeBytes(reply)
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-        pending = true
+    }
+
+    private func send(_ bytes: [UInt8], to remote: SocketAddress, channel: any Channel) {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        send(buffer, to: remote, channel: channel)
+    }
+
+    /// Writes a reply; flushed at the end of the read burst, or (for answers that come later)
+    /// once per turn of the loop, so a burst of upstream answers leaves in one sendmmsg.
+    private func send(_ buffer: ByteBuffer, to remote: SocketAddress, channel: any Channel) {
+        channel.write(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
+        if reading {
+            pending = true
+        } else if !flushQueued {
+            flushQueued = true
+            channel.eventLoop.assumeIsolated().execute {
+                self.flushQueued = false
+                channel.flush()
+            }
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -69,7 +69,9 @@ let package = Package(
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone"]),
-        .testTarget(name: "ForwarderTests", dependencies: ["Forwarder", "DNSWire"]),
+        .testTarget(name: "ForwarderTests", dependencies: [
+            "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
     ]

@@ -132,7 +132,14 @@ public struct DomainName: Sendable, Hashable, Comparable, CustomStringConvertibl
     public var isRoot: Bool { wire.count == 1 }
 
     /// Wire form with ASCII letters lower-cased: the canonical key for lookups.
-    public var lowercasedWire: [UInt8] { wire.map(Self.lower) }
+    public var lowercasedWire: [UInt8] {
+        wire.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, count in
+                for index in 0..<source.count { target[index] = Self.lower(source[index]) }
+                count = source.count
+            }
+        }
+    }
 
     public var lowercased: DomainName { DomainName(uncheckedWire: lowercasedWire) }
 

@@ -3,8 +3,8 @@ import NIOCore
 
 /// One question asked of the upstreams, on one event loop: the first upstream at once, the next
 /// one when the current one's adaptive deadline passes (hedging) or at once when it fails or says
-/// SERVFAIL/REFUSED; the first usable answer completes `promise`. Everything here runs on `loop`,
-/// so the state needs no lock.
+/// SERVFAIL/REFUSED; the first usable answer goes to `completion`, once. Everything here runs on
+/// `loop`, so the state needs no lock.
 final class FetchRun: @unchecked Sendable {
     let forwarder: Forwarder
     let question: Question
@@ -12,24 +12,25 @@ final class FetchRun: @unchecked Sendable {
     let checkingDisabled: Bool
     let upstreams: [Upstream]
     let loop: any EventLoop
-    let promise: EventLoopPromise<Message?>
+    let timers: LoopTimers
+    let completion: (Message?) -> Void
     let started: Double
 
     private var next = 0
     private var running = 0
     private var fallback: Message?
     private var done = false
-    private var hedges: [Scheduled<Void>] = []
 
     init(forwarder: Forwarder, question: Question, dnssecOK: Bool, checkingDisabled: Bool,
-         upstreams: [Upstream], loop: any EventLoop) {
+         upstreams: [Upstream], loop: any EventLoop, completion: @escaping (Message?) -> Void) {
         self.forwarder = forwarder
         self.question = question
         self.dnssecOK = dnssecOK
         self.checkingDisabled = checkingDisabled
         self.upstreams = upstreams
         self.loop = loop
-        promise = loop.makePromise(of: Message?.self)
+        self.completion = completion
+        timers = forwarder.transport.timers(on: loop)
         started = forwarder.clock()
     }
 
@@ -47,7 +48,7 @@ final class FetchRun: @unchecked Sendable {
         let timeout = max(0.05, min(options.upstreamTimeout, options.totalBudget - (clock() - started)))
         let sent = clock()
         let health = forwarder.health
-        forwarder.transport.exchange(query, with: upstream, timeout: timeout, on: loop).hop(to: loop).whenComplete { result in
+        forwarder.transport.exchange(query, with: upstream, timeout: timeout, on: loop) { result in
             let now = clock()
             switch result {
             case .success(let answer):
@@ -64,9 +65,9 @@ final class FetchRun: @unchecked Sendable {
         }
         if next < upstreams.count {
             let wait = forwarder.deadline(for: upstream)
-            hedges.append(loop.scheduleTask(in: .nanoseconds(Int64(wait * 1e9))) { [self] in
-                if running > 0 { launch() }
-            })
+            timers.schedule(in: .nanoseconds(Int64(wait * 1e9))) { [self] in
+                if !done && running > 0 { launch() }
+            }
         }
     }
 
@@ -89,8 +90,6 @@ final class FetchRun: @unchecked Sendable {
 
     private func finish(_ answer: Message?) {
         done = true
-        for hedge in hedges { hedge.cancel() }
-        hedges = []
-        promise.succeed(answer)
+        completion(answer)
     }
 }

@@ -34,7 +34,7 @@ public final class Forwarder: Sendable {
     let transport: UpstreamTransport
     let cache: NIOLockedValueBox<ResponseCache>
     let health: NIOLockedValueBox<[Upstream: UpstreamHealth]>
-    let inflight = NIOLockedValueBox<[ResponseCache.Key: [EventLoopPromise<Resolution>]]>([:])
+    let inflight = NIOLockedValueBox<[ResponseCache.Key: [Waiter]]>([:])
     let clock: @Sendable () -> Double
 
     public init(policy: ForwardingPolicy, group: any EventLoopGroup, options: Options = Options(),
@@ -73,34 +73,59 @@ public final class Forwarder: Sendable {
         return (try? await future.get()) ?? .failure
     }
 
-    /// Resolves on `loop` without leaving it: the cache, then the upstreams through `loop`'s
-    /// sockets, hedging with timers scheduled on `loop`. The future never fails and completes on
-    /// `loop`. This is the query path: no task, stream or continuation per query.
+    /// The same as a future that completes on `loop`.
     public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool,
                         on loop: any EventLoop) -> EventLoopFuture<Resolution> {
+        let promise = loop.makePromise(of: Resolution.self)
+        loop.execute {
+            self.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop) { promise.succeed($0) }
+        }
+        return promise.futureResult
+    }
+
+    /// A client waiting for a question another client asked first; `then` runs on `loop`.
+    struct Waiter: @unchecked Sendable {
+        let loop: any EventLoop
+        let then: (Resolution) -> Void
+
+        func deliver(_ resolution: Resolution) {
+            if loop.inEventLoop {
+                then(resolution)
+            } else {
+                loop.execute { self.then(resolution) }
+            }
+        }
+    }
+
+    /// Resolves on `loop` without leaving it, the query path: the cache, then the upstreams
+    /// through `loop`'s sockets, hedging on `loop`'s timers; no task, stream, continuation or
+    /// future per query. `then` runs once, on `loop` (at once for a cached answer). Call on `loop`.
+    public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
+                        then: @escaping (Resolution) -> Void) {
+        assert(loop.inEventLoop)
         let key = ResponseCache.Key(question: question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
         let now = clock()
         if case .fresh(let message) = cache.withLockedValue({ $0.lookup(key, at: now) }) {
-            return loop.makeSucceededFuture(.answer(message))
+            then(.answer(message))
+            return
         }
         // Coalesce: the first asker fetches, the others wait for its result.
-        let promise = loop.makePromise(of: Resolution.self)
+        let waiter = Waiter(loop: loop, then: then)
         let leader = inflight.withLockedValue { table -> Bool in
             if table[key] != nil {
-                table[key]!.append(promise)
+                table[key]!.append(waiter)
                 return false
             }
             table[key] = []
             return true
         }
-        guard leader else { return promise.futureResult }
-        fetch(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop).whenSuccess { fetched in
+        guard leader else { return }
+        fetch(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop) { fetched in
             let result = self.settle(fetched, key: key)
             let waiters = self.inflight.withLockedValue { $0.removeValue(forKey: key) ?? [] }
-            promise.succeed(result)
-            for waiter in waiters { waiter.succeed(result) }
+            then(result)
+            for waiter in waiters { waiter.deliver(result) }
         }
-        return promise.futureResult
     }
 
     /// What the client hears once the upstreams are done: a usable answer (cached), or stale
@@ -149,17 +174,15 @@ public final class Forwarder: Sendable {
     /// Each exchange records the upstream's health when it ends, even after another upstream has
     /// won: a silent primary thus still counts its timeouts and is marked down, and the client
     /// never waits for the losers.
-    func fetch(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop) -> EventLoopFuture<Message?> {
+    func fetch(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
+               completion: @escaping (Message?) -> Void) {
         let upstreams = candidates(for: question.name)
-        guard !upstreams.isEmpty else { return loop.makeSucceededFuture(nil) }
-        let run = FetchRun(forwarder: self, question: question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled,
-                           upstreams: upstreams, loop: loop)
-        if loop.inEventLoop {
-            run.launch()
-        } else {
-            loop.execute { run.launch() }
+        guard !upstreams.isEmpty else {
+            completion(nil)
+            return
         }
-        return run.promise.futureResult
+        FetchRun(forwarder: self, question: question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled,
+                 upstreams: upstreams, loop: loop, completion: completion).launch()
     }
 
     /// Asks every upstream marked down whether it is back (`. NS`, any matching answer counts),

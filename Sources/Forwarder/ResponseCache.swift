@@ -19,6 +19,16 @@ public struct ResponseCache: Sendable {
             self.dnssecOK = dnssecOK
             self.checkingDisabled = checkingDisabled
         }
+
+        /// The name's bytes in one call (the synthesised hash feeds them to the hasher one by one).
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(type)
+            hasher.combine(recordClass)
+            hasher.combine(dnssecOK)
+            hasher.combine(checkingDisabled)
+            hasher.combine(name.count)
+            name.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     struct Entry: Sendable {

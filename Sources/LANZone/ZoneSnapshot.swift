@@ -24,6 +24,12 @@ public final class ZoneSnapshot: Sendable {
     /// Zones copied from a primary (secondary mode); they win over local zones of the same or
     /// a shallower apex.
     public let secondaries: SecondaryZones?
+    /// Whether host and PTR questions may be answered by `directAnswer`: the LAN zone is not
+    /// under `arpa.` and no other local zone lies inside it, so a name below the LAN apex always
+    /// belongs to the LAN zone and a full-length reverse name to a reverse zone.
+    let directLookups: Bool
+    /// The LAN zone's apex, lower-cased wire form.
+    let originWire: [UInt8]
 
     struct Node: Sendable {
         var a: [IPv4Address] = []
@@ -131,6 +137,9 @@ public final class ZoneSnapshot: Sendable {
         reverse.seal()
 
         self.zones = zones
+        directLookups = !config.origin.isSubdomain(of: "arpa.")
+            && !zones.keys.contains { $0 != config.origin && $0.isSubdomain(of: config.origin) }
+        originWire = config.origin.lowercasedWire
         self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
         self.nodes = nodes
         self.nonTerminals = nonTerminals
@@ -147,6 +156,8 @@ public final class ZoneSnapshot: Sendable {
         hostCount = other.hostCount
         skipped = other.skipped
         self.zones = zones
+        directLookups = other.directLookups
+        originWire = other.originWire
         zoneDepths = other.zoneDepths
         nodes = other.nodes
         nonTerminals = other.nonTerminals

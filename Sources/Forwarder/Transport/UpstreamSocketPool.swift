@@ -25,72 +25,86 @@ final class UpstreamSocketPool: @unchecked Sendable {
         }
     }
 
-    init(loop: any EventLoop, remote: SocketAddress, size: Int = 16, maxUses: Int = 8) {
+    typealias Completion = (Result<Message, UpstreamTransport.Failure>) -> Void
+
+    let timers: LoopTimers
+    /// Tells apart successive queries that reuse an ID on one socket (a late timeout must not
+    /// fail the next one).
+    private var sequence: UInt64 = 0
+
+    init(loop: any EventLoop, remote: SocketAddress, timers: LoopTimers, size: Int = 16, maxUses: Int = 8) {
         self.loop = loop
         self.remote = remote
+        self.timers = timers
         self.size = size
         self.maxUses = maxUses
     }
 
-    /// Sends `query` (its ID may be changed to one not in flight on the chosen socket) and
-    /// completes with the matching answer, or fails on timeout or an ICMP error.
-    func exchange(_ query: Message, timeout: TimeAmount) -> EventLoopFuture<Message> {
-        guard loop.inEventLoop else { return loop.flatSubmit { self.exchange(query, timeout: timeout) } }
-        return self.socket().flatMap { socket in
-            let promise = self.loop.makePromise(of: Message.self)
-            var message = query
-            var tries = 0
-            while socket.handler.pending[message.header.id] != nil && tries < 16 {
-                message.header.id = UInt16.random(in: 0...UInt16.max)
-                tries += 1
+    /// Sends `query` (its ID may be changed to one not in flight on the chosen socket) and calls
+    /// `completion` once, on `loop`, with the matching answer, or a timeout or ICMP error.
+    /// Call on `loop`.
+    func exchange(_ query: Message, timeout: TimeAmount, completion: @escaping Completion) {
+        assert(loop.inEventLoop)
+        if let socket = readySocket() {
+            send(query, on: socket, timeout: timeout, completion: completion)
+            return
+        }
+        open().assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let socket): self.send(query, on: self.adopt(socket), timeout: timeout, completion: completion)
+            case .failure(let error): completion(.failure(error as? UpstreamTransport.Failure ?? .network("\(error)")))
             }
-            guard socket.handler.pending[message.header.id] == nil else {
-                return self.loop.makeFailedFuture(UpstreamTransport.Failure.network("no free query ID"))
-            }
-            let id = message.header.id
-            let timer = self.loop.scheduleTask(in: timeout) {
-                if let waiting = socket.handler.pending.removeValue(forKey: id) {
-                    waiting.promise.fail(UpstreamTransport.Failure.timeout)
-                }
-                self.closeIfRetired(socket)
-            }
-            socket.handler.pending[id] = PooledAnswerHandler.Waiting(query: message, promise: promise)
-            promise.futureResult.whenComplete { _ in
-                timer.cancel()
-                self.closeIfRetired(socket)
-            }
-            var buffer = socket.channel.allocator.buffer(capacity: 512)
-            buffer.writeBytes(message.serialize())
-            socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: self.remote, data: buffer)).whenFailure { error in
-                if let waiting = socket.handler.pending.removeValue(forKey: id) {
-                    waiting.promise.fail(UpstreamTransport.Failure.network("\(error)"))
-                }
-            }
-            socket.uses += 1
-            if socket.uses >= self.maxUses { self.retire(socket) }
-            return promise.futureResult
         }
     }
 
-    /// A live socket: a new one while the pool is not full, else one at random (or, while every
-    /// slot is still opening, one more beyond the size, used once, rather than wait).
-    private func socket() -> EventLoopFuture<Socket> {
-        if sockets.count + opening < size {
-            return open().map { socket in
-                socket.handler.onBroken = { [weak self, weak socket] in
-                    guard let self, let socket else { return }
-                    self.retire(socket)
-                }
-                self.sockets.append(socket)
-                return socket
+    private func send(_ query: Message, on socket: Socket, timeout: TimeAmount, completion: @escaping Completion) {
+        var message = query
+        var tries = 0
+        while socket.handler.pending[message.header.id] != nil && tries < 16 {
+            message.header.id = UInt16.random(in: 0...UInt16.max)
+            tries += 1
+        }
+        guard socket.handler.pending[message.header.id] == nil else {
+            completion(.failure(.network("no free query ID")))
+            return
+        }
+        let id = message.header.id
+        sequence &+= 1
+        let serial = sequence
+        socket.handler.pending[id] = PooledAnswerHandler.Waiting(query: message, serial: serial) { result in
+            completion(result)
+            self.closeIfRetired(socket)
+        }
+        timers.schedule(in: timeout) {
+            guard let waiting = socket.handler.pending[id], waiting.serial == serial else { return }
+            socket.handler.pending[id] = nil
+            waiting.completion(.failure(.timeout))
+        }
+        socket.uses += 1
+        if socket.uses >= maxUses { retire(socket) }
+        socket.handler.send(message.serialize(), id: id, serial: serial)
+    }
+
+    /// A live socket of the pool, chosen at random once the pool is full; nil while it is still
+    /// filling (a new socket is opened then).
+    private func readySocket() -> Socket? {
+        if sockets.count + opening < size { return nil }
+        return sockets.randomElement()
+    }
+
+    /// A socket just opened: into the pool while it has room, else good for one query only
+    /// (retired, and closed when it is answered, after it).
+    private func adopt(_ socket: Socket) -> Socket {
+        if sockets.count < size {
+            socket.handler.onBroken = { [weak self, weak socket] in
+                guard let self, let socket else { return }
+                self.retire(socket)
             }
+            sockets.append(socket)
+        } else {
+            socket.uses = maxUses - 1
         }
-        if let socket = sockets.randomElement() { return loop.makeSucceededFuture(socket) }
-        return open().map { socket in
-            // Good for this one query: retired (and closed when it is answered) after it.
-            socket.uses = self.maxUses - 1
-            return socket
-        }
+        return socket
     }
 
     /// A new connected socket with its answer handler.
@@ -126,20 +140,45 @@ final class UpstreamSocketPool: @unchecked Sendable {
     }
 }
 
-/// Matches answers on a pooled socket to the queries in flight on it, by ID and question.
+/// Matches answers on a pooled socket to the queries in flight on it, by ID and question, and
+/// sends the queries (through its own context: no generic channel write per query).
 final class PooledAnswerHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     struct Waiting {
         var query: Message
-        var promise: EventLoopPromise<Message>
+        var serial: UInt64
+        var completion: UpstreamSocketPool.Completion
     }
 
     let remote: SocketAddress
     var pending: [UInt16: Waiting] = [:]
     var onBroken: (() -> Void)?
+    private var context: ChannelHandlerContext?
 
     init(remote: SocketAddress) { self.remote = remote }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Sends a query waiting under `id`; a send that fails (the host unreachable) fails it at once.
+    func send(_ bytes: [UInt8], id: UInt16, serial: UInt64) {
+        guard let context else {
+            failAll(.network("socket closed"))
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        sent.futureResult.assumeIsolated().whenFailure { error in
+            guard let waiting = self.pending[id], waiting.serial == serial else { return }
+            self.pending[id] = nil
+            waiting.completion(.failure(.network("\(error)")))
+        }
+        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: buffer)), promise: sent)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
@@ -148,22 +187,24 @@ final class PooledAnswerHandler: ChannelInboundHandler {
               let waiting = pending[answer.header.id],
               UpstreamTransport.matches(answer, waiting.query) else { return }
         pending[answer.header.id] = nil
-        waiting.promise.succeed(answer)
+        waiting.completion(.success(answer))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP port unreachable: every query in flight to this upstream fails now, and the
-        // socket is replaced.
-        let failed = pending
-        pending = [:]
-        for waiting in failed.values { waiting.promise.fail(UpstreamTransport.Failure.network("\(error)")) }
+        // ICMP port unreachable, or a send that failed: every query in flight to this upstream
+        // fails now, and the socket is replaced.
+        failAll(.network("\(error)"))
         onBroken?()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        failAll(.network("socket closed"))
+        onBroken?()
+    }
+
+    private func failAll(_ failure: UpstreamTransport.Failure) {
         let failed = pending
         pending = [:]
-        for waiting in failed.values { waiting.promise.fail(UpstreamTransport.Failure.network("socket closed")) }
-        onBroken?()
+        for waiting in failed.values { waiting.completion(.failure(failure)) }
     }
 }

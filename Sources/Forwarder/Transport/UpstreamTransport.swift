@@ -17,6 +17,7 @@ public struct UpstreamTransport: Sendable {
 
     let group: any EventLoopGroup
     private let pools = NIOLockedValueBox<[PoolKey: UpstreamSocketPool]>([:])
+    private let timers = NIOLockedValueBox<[ObjectIdentifier: LoopTimers]>([:])
 
     struct PoolKey: Hashable {
         var loop: ObjectIdentifier
@@ -27,15 +28,26 @@ public struct UpstreamTransport: Sendable {
         self.group = group
     }
 
+    /// The timers of `loop`'s queries (made on first use).
+    func timers(on loop: any EventLoop) -> LoopTimers {
+        timers.withLockedValue { table in
+            if let timers = table[ObjectIdentifier(loop)] { return timers }
+            let timers = LoopTimers(loop: loop)
+            table[ObjectIdentifier(loop)] = timers
+            return timers
+        }
+    }
+
     /// The pool of `upstream`'s sockets on `loop` (made on first use; its socket address is
     /// worked out once, not per query).
     func pool(on loop: any EventLoop, to upstream: Upstream) throws(Failure) -> UpstreamSocketPool {
         let key = PoolKey(loop: ObjectIdentifier(loop), upstream: upstream)
         if let pool = pools.withLockedValue({ $0[key] }) { return pool }
         let remote = try Self.socketAddress(upstream)
+        let timers = timers(on: loop)
         return pools.withLockedValue { pools in
             if let pool = pools[key] { return pool }
-            let pool = UpstreamSocketPool(loop: loop, remote: remote)
+            let pool = UpstreamSocketPool(loop: loop, remote: remote, timers: timers)
             pools[key] = pool
             return pool
         }
@@ -49,19 +61,43 @@ public struct UpstreamTransport: Sendable {
         return answer
     }
 
-    /// The same on `loop`, without leaving it (but for the rare TCP retry of a truncated answer).
-    func exchange(_ query: Message, with upstream: Upstream, timeout: Double, on loop: any EventLoop) -> EventLoopFuture<Message> {
+    /// The same on `loop`, without leaving it (but for the rare TCP retry of a truncated answer):
+    /// `completion` is called once, on `loop`. Call on `loop`.
+    func exchange(_ query: Message, with upstream: Upstream, timeout: Double, on loop: any EventLoop,
+                  completion: @escaping UpstreamSocketPool.Completion) {
         let pool: UpstreamSocketPool
         do {
             pool = try self.pool(on: loop, to: upstream)
         } catch {
-            return loop.makeFailedFuture(error)
+            completion(.failure(error))
+            return
         }
-        return pool.exchange(query, timeout: .nanoseconds(Int64(timeout * 1e9))).flatMap { answer in
-            guard answer.header.truncated else { return loop.makeSucceededFuture(answer) }
-            let promise = loop.makePromise(of: Message.self)
-            promise.completeWithTask { try await self.tcp(query, upstream, timeout: timeout) }
-            return promise.futureResult
+        pool.exchange(query, timeout: .nanoseconds(Int64(timeout * 1e9))) { result in
+            guard case .success(let answer) = result, answer.header.truncated else {
+                completion(result)
+                return
+            }
+            let retry = loop.makePromise(of: Message.self)
+            retry.completeWithTask { try await self.tcp(query, upstream, timeout: timeout) }
+            retry.futureResult.assumeIsolated().whenComplete { result in
+                completion(result.mapError { $0 as? Failure ?? .network("\($0)") })
+            }
+        }
+    }
+
+    /// The async form (probes, tests): on `loop`, waiting for the completion.
+    func udp(_ query: Message, _ upstream: Upstream, timeout: Double, on loop: any EventLoop) async throws(Failure) -> Message {
+        let pool = try self.pool(on: loop, to: upstream)
+        let promise = loop.makePromise(of: Message.self)
+        loop.execute {
+            pool.exchange(query, timeout: .nanoseconds(Int64(timeout * 1e9))) { result in promise.completeWith(result.mapError { $0 as any Error }) }
+        }
+        do {
+            return try await promise.futureResult.get()
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .network("\(error)")
         }
     }
 
@@ -91,14 +127,7 @@ public struct UpstreamTransport: Sendable {
     }
 
     func udp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
-        let pool = try pool(on: group.next(), to: upstream)
-        do {
-            return try await pool.exchange(query, timeout: .milliseconds(Int64(timeout * 1000))).get()
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            throw .network("\(error)")
-        }
+        try await udp(query, upstream, timeout: timeout, on: group.next())
     }
 
     func tcp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {

@@ -11,8 +11,16 @@ import NIOCore
 /// have to look at, other opcodes, truncation) takes the full path.
 struct AnswerTemplates {
     struct Key: Hashable {
+        /// Lower-cased wire form.
         var name: [UInt8]
         var type: UInt16
+
+        /// The name's bytes in one call (the synthesised hash feeds them to the hasher one by one).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(type)
+            hasher.combine(name.count)
+            name.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     struct Template {
@@ -186,6 +194,61 @@ struct AnswerTemplates {
         buffer.writeInteger(template.additionalCount + (query.edns ? 1 : 0))
         buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
         buffer.writeBytes(template.sections)
+        if query.edns {
+            let payload = QueryResponder.advertisedPayload
+            buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,
+                               query.dnssecOK ? 0x80 : 0, 0, 0, 0])
+        }
+        return true
+    }
+}
+
+extension AnswerTemplates {
+    /// Writes a direct answer (a host's addresses, an address's PTR) as the full responder would:
+    /// AA set, RA when this server forwards, the records owned by the question (a pointer to
+    /// offset 12). False if it would not fit `limit` (the full path then truncates properly).
+    static func write(_ answer: ZoneSnapshot.DirectAnswer, ttl: UInt32, recursionAvailable: Bool, query: Query,
+                      bytes: UnsafeRawBufferPointer, limit: Int, into buffer: inout ByteBuffer) -> Bool {
+        let count: Int, rdlength: Int, type: UInt16
+        switch answer {
+        case .a(let addresses): (count, rdlength, type) = (addresses.count, 4, 1)
+        case .aaaa(let addresses): (count, rdlength, type) = (addresses.count, 16, 28)
+        case .ptr(let target): (count, rdlength, type) = (1, target.wire.count, 12)
+        }
+        let size = query.questionEnd + count * (12 + rdlength) + (query.edns ? 11 : 0)
+        guard size <= limit, count > 0 else { return false }
+        buffer.writeInteger(UInt8(bytes[0]))
+        buffer.writeInteger(UInt8(bytes[1]))
+        buffer.writeInteger(UInt8(0x84) | (bytes[2] & 0x01))
+        buffer.writeInteger((recursionAvailable ? UInt8(0x80) : 0) | (bytes[3] & 0x10))
+        buffer.writeInteger(UInt16(1))
+        buffer.writeInteger(UInt16(count))
+        buffer.writeInteger(UInt16(0))
+        buffer.writeInteger(UInt16(query.edns ? 1 : 0))
+        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+        func recordHeader() {
+            buffer.writeInteger(UInt16(0xC00C))
+            buffer.writeInteger(type)
+            buffer.writeInteger(UInt16(1))
+            buffer.writeInteger(ttl)
+            buffer.writeInteger(UInt16(rdlength))
+        }
+        switch answer {
+        case .a(let addresses):
+            for address in addresses {
+                recordHeader()
+                buffer.writeInteger(address.uint32)
+            }
+        case .aaaa(let addresses):
+            for address in addresses {
+                recordHeader()
+                buffer.writeInteger(address.high)
+                buffer.writeInteger(address.low)
+            }
+        case .ptr(let target):
+            recordHeader()
+            buffer.writeBytes(target.wire)
+        }
         if query.edns {
             let payload = QueryResponder.advertisedPayload
             buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,

@@ -31,16 +31,21 @@ final class ForwardingGate: Sendable {
         }
     }
 
-    /// Resolves a forwarded question on `loop` (the client's), completing there: at once from
-    /// the cache, else when the upstreams have answered. Nil when there is no forwarder.
-    func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool,
-                 on loop: any EventLoop) -> EventLoopFuture<Forwarder.Resolution>? {
-        forwarder?.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop)
+    /// Resolves a forwarded question on `loop` (the client's, and the caller's): `then` runs
+    /// there, at once for a cached answer, else when the upstreams have answered. False when
+    /// there is no forwarder.
+    @discardableResult
+    func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
+                 then: @escaping (Forwarder.Resolution) -> Void) -> Bool {
+        guard let forwarder else { return false }
+        forwarder.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, then: then)
+        return true
     }
 
-    func resolve(_ query: Message, on loop: any EventLoop) -> EventLoopFuture<Forwarder.Resolution>? {
-        guard let question = query.questions.first else { return nil }
+    @discardableResult
+    func resolve(_ query: Message, on loop: any EventLoop, then: @escaping (Forwarder.Resolution) -> Void) -> Bool {
+        guard let question = query.questions.first else { return false }
         return resolve(question, dnssecOK: query.edns?.dnssecOK ?? false, checkingDisabled: query.header.checkingDisabled,
-                       on: loop)
+                       on: loop, then: then)
     }
 }

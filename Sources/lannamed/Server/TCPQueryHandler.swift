@@ -69,7 +69,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
             return
         case .forward(let message, let limit):
             let channel = context.channel
-            gate.resolve(message, on: context.eventLoop)?.whenSuccess { resolution in
+            gate.resolve(message, on: context.eventLoop) { resolution in
                 let bytes = QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit)
                 channel.writeAndFlush(Self.frame(bytes, allocator: channel.allocator), promise: nil)
             }

@@ -18,6 +18,8 @@ final class UDPQueryHandler: ChannelInboundHandler {
     /// True inside `channelRead` (a forwarded answer from the cache completes there).
     private var reading = false
     private var flushQueued = false
+    /// This handler's place in its pipeline, for replies written after `channelRead` returned.
+    private var context: ChannelHandlerContext?
 
     init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil) {
         self.hub = hub
@@ -27,6 +29,11 @@ final class UDPQueryHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         cell = hub.cell(for: context.eventLoop)
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -38,9 +45,18 @@ final class UDPQueryHandler: ChannelInboundHandler {
         // the outgoing buffer.
         let templateForwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
         var forwardMiss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?
-        let fast: ByteBuffer? = envelope.data.withUnsafeReadableBytes { raw in
+        let fast: ByteBuffer? = envelope.data.withUnsafeReadableBytes { raw -> ByteBuffer? in
             guard let query = cell.templates.inspect(raw) else { return nil }
             let limit = query.edns ? query.payload : 512
+            let snapshot = cell.snapshot
+            if let direct = snapshot.directAnswer(lowercasedWire: query.key.name, type: query.key.type) {
+                var buffer = context.channel.allocator.buffer(capacity: 128)
+                if AnswerTemplates.write(direct, ttl: snapshot.config.hostTTL, recursionAvailable: gate.forwarder != nil,
+                                         query: query, bytes: raw, limit: limit, into: &buffer) {
+                    return buffer
+                }
+                return nil
+            }
             switch cell.templates.lookup(query, snapshot: cell.snapshot, forwarding: templateForwarding) {
             case .local(let template):
                 var buffer = context.channel.allocator.buffer(capacity: query.questionEnd + template.sections.count + 11)
@@ -88,7 +104,7 @@ final class UDPQueryHandler: ChannelInboundHandler {
         switch QueryResponder.decide(query, snapshot: cell.snapshot, transport: .udp,
                                      forwarding: gate.forwarding(for: envelope.remoteAddress)) {
         case .reply(let reply):
-            send(reply, to: envelope.remoteAddress, channel: context.channel)
+            send(reply, to: envelope.remoteAddress)
         case .drop:
             return
         case .forward(let message, _):
@@ -103,20 +119,19 @@ final class UDPQueryHandler: ChannelInboundHandler {
     private func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, query: [UInt8],
                          shape: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?, remote: SocketAddress,
                          context: ChannelHandlerContext) {
-        guard let cell, let future = gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled,
-                                                  on: context.eventLoop) else { return }
-        let channel = context.channel
-        future.assumeIsolated().whenSuccess { resolution in
+        guard let cell else { return }
+        let allocator = context.channel.allocator
+        gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: context.eventLoop) { resolution in
             if let shape, case .answer(let answer) = resolution {
                 let now = ForwardTemplates.now()
                 if let entry = cell.forwardTemplates.store(answer, for: shape.key, at: now) {
                     let limit = shape.query.edns ? shape.query.payload : 512
-                    var buffer = channel.allocator.buffer(capacity: shape.query.questionEnd + entry.sections.count + 11)
+                    var buffer = allocator.buffer(capacity: shape.query.questionEnd + entry.sections.count + 11)
                     let written = query.withUnsafeBytes { raw in
                         ForwardTemplates.write(entry, query: shape.query, bytes: raw, limit: limit, now: now, into: &buffer)
                     }
                     if written {
-                        self.send(buffer, to: remote, channel: channel)
+                        self.send(buffer, to: remote)
                         return
                     }
                 }
@@ -124,28 +139,30 @@ final class UDPQueryHandler: ChannelInboundHandler {
             // The full path: parse the client's query (its case, its EDNS) and build the answer.
             guard let message = try? Message(bytes: query) else { return }
             let limit = QueryResponder.sizeLimit(for: message, transport: .udp)
-            self.send(QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit), to: remote,
-                      channel: channel)
+            self.send(QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit), to: remote)
         }
     }
 
-    private func send(_ bytes: [UInt8], to remote: SocketAddress, channel: any Channel) {
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
+    private func send(_ bytes: [UInt8], to remote: SocketAddress) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        send(buffer, to: remote, channel: channel)
+        send(buffer, to: remote)
     }
 
-    /// Writes a reply; flushed at the end of the read burst, or (for answers that come later)
-    /// once per turn of the loop, so a burst of upstream answers leaves in one sendmmsg.
-    private func send(_ buffer: ByteBuffer, to remote: SocketAddress, channel: any Channel) {
-        channel.write(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
+    /// Writes a reply through this handler's context (no generic channel write); flushed at the
+    /// end of the read burst, or (for answers that come later) once per turn of the loop, so a
+    /// burst of upstream answers leaves in one sendmmsg.
+    private func send(_ buffer: ByteBuffer, to remote: SocketAddress) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: buffer)), promise: nil)
         if reading {
             pending = true
         } else if !flushQueued {
             flushQueued = true
-            channel.eventLoop.assumeIsolated().execute {
+            context.eventLoop.assumeIsolated().execute {
                 self.flushQueued = false
-                channel.flush()
+                self.context?.flush()
             }
         }
     }

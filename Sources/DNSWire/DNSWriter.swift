@@ -1,9 +1,10 @@
 /// Builds a DNS message, compressing names against the ones already written (RFC 1035 sec. 4.1.4).
 public struct DNSWriter: Sendable {
     public private(set) var bytes: [UInt8]
-    /// Lower-cased wire suffix -> offset of its first occurrence (only offsets < 0x4000 qualify):
-    /// a short list searched in order while a message has few names (most answers; no hashing),
-    /// a dictionary once it has many (zone transfers).
+    /// Wire suffix -> offset of its first occurrence (only offsets < 0x4000 qualify): a short
+    /// list of suffixes as written, compared ignoring case, while a message has few names (most
+    /// answers: no hashing, no lower-cased copies); a dictionary of lower-cased suffixes once it
+    /// has many (zone transfers).
     private var recent: [(suffix: ArraySlice<UInt8>, offset: Int)] = []
     private var suffixes: [ArraySlice<UInt8>: Int] = [:]
     private static let listLimit = 24
@@ -57,16 +58,36 @@ public struct DNSWriter: Sendable {
             bytes.append(contentsOf: wire)
             return
         }
-        let lower = name.lowercasedWire
+        var lower: [UInt8]? = suffixes.isEmpty ? nil : name.lowercasedWire
         var index = 0
         while wire[index] != 0 {
-            let suffix = lower[index...]
-            if let target = offset(of: suffix) {
-                write(UInt16(0xC000) | UInt16(target))
-                return
-            }
-            if bytes.count < 0x4000 {
-                remember(suffix, at: bytes.count)
+            if let lower {
+                if let target = suffixes[lower[index...]] {
+                    write(UInt16(0xC000) | UInt16(target))
+                    return
+                }
+                if bytes.count < 0x4000 { suffixes[lower[index...]] = bytes.count }
+            } else {
+                let suffix = wire[index...]
+                if let target = recentOffset(of: suffix) {
+                    write(UInt16(0xC000) | UInt16(target))
+                    return
+                }
+                if bytes.count < 0x4000 {
+                    if recent.count < Self.listLimit {
+                        recent.append((suffix, bytes.count))
+                    } else {
+                        // Many names: from here on, a dictionary.
+                        for entry in recent {
+                            let key = ArraySlice(entry.suffix.map(DomainName.lower))
+                            if suffixes[key] == nil { suffixes[key] = entry.offset }
+                        }
+                        recent.removeAll()
+                        let lowered = name.lowercasedWire
+                        suffixes[lowered[index...]] = bytes.count
+                        lower = lowered
+                    }
+                }
             }
             let length = Int(wire[index])
             bytes.append(contentsOf: wire[index...(index + length)])
@@ -75,24 +96,20 @@ public struct DNSWriter: Sendable {
         bytes.append(0)
     }
 
-    private func offset(of suffix: ArraySlice<UInt8>) -> Int? {
-        if !suffixes.isEmpty { return suffixes[suffix] }
-        for entry in recent where entry.suffix.count == suffix.count && entry.suffix.elementsEqual(suffix) {
+    private func recentOffset(of suffix: ArraySlice<UInt8>) -> Int? {
+        for entry in recent where entry.suffix.count == suffix.count && Self.equalIgnoringCase(entry.suffix, suffix) {
             return entry.offset
         }
         return nil
     }
 
-    private mutating func remember(_ suffix: ArraySlice<UInt8>, at offset: Int) {
-        if suffixes.isEmpty && recent.count < Self.listLimit {
-            recent.append((suffix, offset))
-            return
+    private static func equalIgnoringCase(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                for i in 0..<x.count where DomainName.lower(x[i]) != DomainName.lower(y[i]) { return false }
+                return true
+            }
         }
-        if suffixes.isEmpty {
-            for entry in recent where suffixes[entry.suffix] == nil { suffixes[entry.suffix] = entry.offset }
-            recent.removeAll()
-        }
-        suffixes[suffix] = offset
     }
 
     /// Writes a <character-string> (at most 255 bytes; longer input is cut).

@@ -76,7 +76,9 @@ public struct Message: Hashable, Sendable {
 
     /// Serialises with name compression. The OPT record goes last in the additional section.
     public func serialize(compression: Bool = true) -> [UInt8] {
-        var writer = DNSWriter(capacity: 512, compression: compression)
+        // A bare query (one question, perhaps OPT) has nothing to compress against.
+        let bare = questions.count <= 1 && answers.isEmpty && authorities.isEmpty && additionals.isEmpty
+        var writer = DNSWriter(capacity: 512, compression: compression && !bare)
         serialize(into: &writer)
         return writer.bytes
     }

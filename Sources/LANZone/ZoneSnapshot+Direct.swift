@@ -34,6 +34,35 @@ extension ZoneSnapshot {
         }
     }
 
+    /// Whether a question for this lower-cased, uncompressed wire name is certainly not about any
+    /// zone answered here: a name of two labels or more with no local or secondary apex among
+    /// its suffixes (it goes to the forwarder). False when unsure (the full logic decides).
+    public func isOutsideLocalZones(lowercasedWire name: [UInt8]) -> Bool {
+        name.withUnsafeBufferPointer { wire -> Bool in
+            guard wire.count >= 2, wire[0] != 0, Int(wire[0]) + 1 < wire.count, wire[Int(wire[0]) + 1] != 0 else {
+                return false  // the root or a single label
+            }
+            var index = 0
+            while index < wire.count {
+                if apexHashes.contains(Self.apexHash(wire[index...])) { return false }
+                let length = Int(wire[index])
+                if length == 0 { break }
+                index += 1 + length
+            }
+            return true
+        }
+    }
+
+    /// FNV-1a over lower-cased wire bytes.
+    static func apexHash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
     /// Whether the last `suffixLength` bytes of `name` start at a label of it (so `xlan.` is not
     /// taken for a name under `lan.`).
     static func endsAtLabelBoundary(_ name: [UInt8], suffixLength: Int) -> Bool {

@@ -30,6 +30,9 @@ public final class ZoneSnapshot: Sendable {
     let directLookups: Bool
     /// The LAN zone's apex, lower-cased wire form.
     let originWire: [UInt8]
+    /// A hash of every apex answered here (local and secondary zones), lower-cased wire form:
+    /// tells at a glance that a name lies outside all of them.
+    let apexHashes: Set<UInt64>
 
     struct Node: Sendable {
         var a: [IPv4Address] = []
@@ -140,6 +143,7 @@ public final class ZoneSnapshot: Sendable {
         directLookups = !config.origin.isSubdomain(of: "arpa.")
             && !zones.keys.contains { $0 != config.origin && $0.isSubdomain(of: config.origin) }
         originWire = config.origin.lowercasedWire
+        apexHashes = Set(zones.keys.map { Self.apexHash($0.lowercasedWire[...]) })
         self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
         self.nodes = nodes
         self.nonTerminals = nonTerminals
@@ -158,6 +162,8 @@ public final class ZoneSnapshot: Sendable {
         self.zones = zones
         directLookups = other.directLookups
         originWire = other.originWire
+        apexHashes = Set(zones.keys.map { Self.apexHash($0.lowercasedWire[...]) })
+            .union((secondaries?.apexes ?? []).map { Self.apexHash($0.lowercasedWire[...]) })
         zoneDepths = other.zoneDepths
         nodes = other.nodes
         nonTerminals = other.nonTerminals

@@ -155,6 +155,8 @@ struct AnswerTemplates {
     }
 
     static func make(_ key: Key, snapshot: ZoneSnapshot, forwarding: QueryResponder.Forwarding) -> Lookup {
+        // A name outside every zone answered here goes upstream: no need to run the responder.
+        if forwarding == .allowed && snapshot.isOutsideLocalZones(lowercasedWire: key.name) { return .forward }
         // A canonical query with a large EDNS buffer, so nothing is truncated while it is built.
         var canonical: [UInt8] = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
         canonical += key.name

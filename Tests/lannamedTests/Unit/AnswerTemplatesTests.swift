@@ -122,6 +122,31 @@ struct AnswerTemplatesTests {
         #expect(direct("9.113.0.203.in-addr.arpa.", 12) == nil)
     }
 
+    /// The shortcut that sends a new name upstream without running the responder must agree
+    /// with the responder, and never claim a name some local zone answers.
+    @Test func namesOutsideEveryLocalZoneAreThoseTheResponderForwards() throws {
+        let snapshot = Self.snapshot()
+        // Public reverse names are forwarded too; single labels never are.
+        let outside = ["www.example.com.", "printer.xlan.", "a.b.c.d.e.f.", "20.100.51.198.in-addr.arpa.example.",
+                       "5.4.3.2.in-addr.arpa.", "in-addr.arpa."]
+        let inside = ["printer.lan.", "lan.", "missing.lan.", "printer.", "example.", "com.", ".", "localhost.", "x.localhost.",
+                      "1.0.0.127.in-addr.arpa.", "9.9.9.10.in-addr.arpa.", "test.", "a.test.",
+                      "x.home.arpa.", "1.113.0.203.in-addr.arpa.", "d.f.ip6.arpa."]
+        for name in outside + inside {
+            let wire = try DomainName(name).lowercasedWire
+            let claimed = snapshot.isOutsideLocalZones(lowercasedWire: wire)
+            #expect(claimed == outside.contains(name), "\(name) claimed \(claimed)")
+            if claimed {
+                for bytes in Self.queries(name, .a) {
+                    guard case .forward = QueryResponder.decide(bytes, snapshot: snapshot, transport: .udp, forwarding: .allowed) else {
+                        Issue.record("\(name): the responder does not forward it")
+                        continue
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aLANZoneUnderArpaOrAroundOtherZonesTakesTheFullPath() {
         for origin in ["lan.in-addr.arpa.", "arpa.", "."] {
             let snapshot = Self.snapshot(origin: origin)

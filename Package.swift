@@ -44,6 +44,7 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         .target(name: "DHCPWatch", dependencies: ["DNSWire", "CPcap"]),
+        .target(name: "CBatchIO"),
         .target(
             name: "ZoneTransfer",
             dependencies: [
@@ -55,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "lannamed",
             dependencies: [
-                "DNSWire", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer",
+                "DNSWire", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer", "CBatchIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

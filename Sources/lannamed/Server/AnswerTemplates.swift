@@ -10,7 +10,7 @@ import NIOCore
 /// the pointers stay right. Anything unusual (compression in the question, EDNS options we would
 /// have to look at, other opcodes, truncation) takes the full path.
 struct AnswerTemplates {
-    struct Key: Hashable {
+    struct Key: Hashable, Sendable {
         /// Lower-cased wire form.
         var name: [UInt8]
         var type: UInt16
@@ -56,7 +56,7 @@ struct AnswerTemplates {
     mutating func clear() { table.removeAll(keepingCapacity: true) }
 
     /// The query's shape, if it qualifies for the fast path.
-    struct Query {
+    struct Query: Sendable {
         var key: Key
         /// Offset just past the question.
         var questionEnd: Int

@@ -9,7 +9,8 @@ import Glibc
 #endif
 
 /// The UDP and TCP listeners. On each listen address it opens one UDP socket per event loop
-/// (SO_REUSEPORT, so the kernel spreads datagrams over the cores) and one TCP listener.
+/// (SO_REUSEPORT, so the kernel spreads datagrams over the cores), each served by a `UDPWorker`
+/// thread paired with that loop, and one TCP listener.
 final class DNSServer: Service {
     let settings: Settings.Server
     let hub: SnapshotHub
@@ -20,6 +21,7 @@ final class DNSServer: Service {
     let logger: Logger
     private let connections: TCPConnectionLimit
     private let channels = NIOLockedValueBox<[any Channel]>([])
+    private let workers = NIOLockedValueBox<[UDPWorker]>([])
 
     init(settings: Settings.Server, hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil,
          group: MultiThreadedEventLoopGroup, logger: Logger) {
@@ -42,40 +44,18 @@ final class DNSServer: Service {
             for endpoint in settings.listen {
                 let address = try SocketAddress(ipAddress: endpoint.address.description, port: endpoint.port)
                 for loop in group.makeIterator() {
-                    let channel = try await bindUDP(address, on: loop)
-                    channels.withLockedValue { $0.append(channel) }
+                    let worker = try UDPWorker(endpoint: endpoint, hub: hub, gate: gate, transfers: transfers, loop: loop,
+                                               logger: logger)
+                    workers.withLockedValue { $0.append(worker) }
                 }
                 let listener = try await bindTCP(address)
                 channels.withLockedValue { $0.append(listener) }
             }
+            for worker in workers.withLockedValue({ $0 }) { worker.start() }
         } catch {
             try? await close()
             throw error
         }
-    }
-
-    static let vectorReads = 32
-    static let maxQuerySize = 2048
-
-    private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
-        let hub = hub
-        let gate = gate, transfers = transfers
-        var bootstrap = DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-            .channelOption(.datagramVectorReadMessageCount, value: Self.vectorReads)
-            // NIO divides one buffer among the vector's datagrams: each gets its own 2 KB, room
-            // for padded (RFC 8467) and TSIG-signed queries.
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.vectorReads * Self.maxQuerySize))
-            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(hub: hub, gate: gate, transfers: transfers))
-                }
-            }
-        if address.protocol == .inet6 {
-            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
-        }
-        return try await bootstrap.bind(to: address).get()
     }
 
     private func bindTCP(_ address: SocketAddress) async throws -> any Channel {
@@ -107,6 +87,12 @@ final class DNSServer: Service {
     }
 
     private func close() async throws {
+        let running = workers.withLockedValue { running in
+            defer { running = [] }
+            return running
+        }
+        for worker in running { worker.requestStop() }
+        for worker in running { worker.finish() }
         let open = channels.withLockedValue { open in
             defer { open = [] }
             return open

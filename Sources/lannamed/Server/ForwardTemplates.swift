@@ -8,13 +8,13 @@ import NIOCore
 /// only as long as the forwarder would cache the answer (RFC 2308 rules), so nothing is served
 /// that the forwarder's own cache would not serve.
 struct ForwardTemplates {
-    struct Key: Hashable {
+    struct Key: Hashable, Sendable {
         var question: AnswerTemplates.Key
         var dnssecOK: Bool
         var checkingDisabled: Bool
     }
 
-    struct Entry {
+    struct Entry: Sendable {
         var flags3: UInt8          // RA, AD and the RCODE's low bits
         var answerCount: UInt16
         var authorityCount: UInt16
@@ -35,10 +35,23 @@ struct ForwardTemplates {
         return entry
     }
 
-    /// Keeps an upstream answer (called on the loop that owns this table), and returns what it
+    /// Keeps an upstream answer (called on the thread that owns this table), and returns what it
     /// kept: nil for an answer that must not be cached.
     @discardableResult
     mutating func store(_ answer: Message, for key: Key, at now: Double) -> Entry? {
+        guard let entry = Self.entry(for: answer, key: key, at: now) else { return nil }
+        insert(entry, for: key)
+        return entry
+    }
+
+    mutating func insert(_ entry: Entry, for key: Key) {
+        if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+        table[key] = entry
+    }
+
+    /// An upstream answer as a template: the sections serialised after the canonical question,
+    /// with the offsets of their TTLs; nil for an answer that must not be cached (RFC 2308 rules).
+    static func entry(for answer: Message, key: Key, at now: Double) -> Entry? {
         guard answer.rcode.rawValue <= 15, let ttl = ResponseCache.cacheableTTL(of: answer), ttl > 0 else { return nil }
         var canonical = Message(header: Header(isResponse: true, recursionAvailable: true), questions: [
             Question(name: (try? DomainName(wire: key.question.name)) ?? .root,
@@ -52,14 +65,11 @@ struct ForwardTemplates {
         guard bytes.count > questionEnd, let offsets = Self.ttlOffsets(bytes, from: questionEnd) else { return nil }
         var flags3: UInt8 = 0x80 | UInt8(answer.rcode.rawValue & 0x0F)
         if answer.header.authenticData { flags3 |= 0x20 }
-        if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
-        let entry = Entry(flags3: flags3, answerCount: UInt16(bytes[6]) << 8 | UInt16(bytes[7]),
-                          authorityCount: UInt16(bytes[8]) << 8 | UInt16(bytes[9]),
-                          additionalCount: UInt16(bytes[10]) << 8 | UInt16(bytes[11]),
-                          sections: Array(bytes[questionEnd...]), ttlOffsets: offsets.map { $0 - questionEnd },
-                          storedAt: now, expiresAt: now + ttl)
-        table[key] = entry
-        return entry
+        return Entry(flags3: flags3, answerCount: UInt16(bytes[6]) << 8 | UInt16(bytes[7]),
+                     authorityCount: UInt16(bytes[8]) << 8 | UInt16(bytes[9]),
+                     additionalCount: UInt16(bytes[10]) << 8 | UInt16(bytes[11]),
+                     sections: Array(bytes[questionEnd...]), ttlOffsets: offsets.map { $0 - questionEnd },
+                     storedAt: now, expiresAt: now + ttl)
     }
 
     /// The offsets of every record's TTL, found by walking the records after the question.

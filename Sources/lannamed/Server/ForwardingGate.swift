@@ -13,9 +13,13 @@ final class ForwardingGate: Sendable {
     }
 
     func forwarding(for client: SocketAddress?) -> QueryResponder.Forwarding {
+        forwarding(for: Self.address(of: client))
+    }
+
+    func forwarding(for client: IPAddress?) -> QueryResponder.Forwarding {
         guard forwarder != nil else { return .none }
-        guard let address = Self.address(of: client) else { return .denied }
-        return access.allows(address) ? .allowed : .denied
+        guard let client else { return .denied }
+        return access.allows(client) ? .allowed : .denied
     }
 
     /// The client's address, read straight from the socket address (no text on the query path).

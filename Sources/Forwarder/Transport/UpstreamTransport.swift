@@ -92,13 +92,7 @@ public struct UpstreamTransport: Sendable {
         loop.execute {
             pool.exchange(query, timeout: .nanoseconds(Int64(timeout * 1e9))) { result in promise.completeWith(result.mapError { $0 as any Error }) }
         }
-        do {
-            return try await promise.futureResult.get()
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            throw .network("\(error)")
-        }
+        return try await Self.wait(promise)
     }
 
     static func socketAddress(_ upstream: Upstream) throws(Failure) -> SocketAddress {

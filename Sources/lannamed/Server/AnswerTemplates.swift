@@ -196,16 +196,19 @@ struct AnswerTemplates {
         buffer.writeInteger(template.additionalCount + (query.edns ? 1 : 0))
         buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
         buffer.writeBytes(template.sections)
-        if query.edns {
-            let payload = QueryResponder.advertisedPayload
-            buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,
-                               query.dnssecOK ? 0x80 : 0, 0, 0, 0])
-        }
+        if query.edns { AnswerTemplates.writeOPT(dnssecOK: query.dnssecOK, into: &buffer) }
         return true
     }
 }
 
 extension AnswerTemplates {
+    /// Our OPT record (RFC 6891) at the end of a fast-path reply: our payload size, the DO bit
+    /// copied, no options.
+    static func writeOPT(dnssecOK: Bool, into buffer: inout ByteBuffer) {
+        let payload = QueryResponder.advertisedPayload
+        buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0, dnssecOK ? 0x80 : 0, 0, 0, 0])
+    }
+
     /// Writes a direct answer (a host's addresses, an address's PTR) as the full responder would:
     /// AA set, RA when this server forwards, the records owned by the question (a pointer to
     /// offset 12). False if it would not fit `limit` (the full path then truncates properly).
@@ -251,11 +254,7 @@ extension AnswerTemplates {
             recordHeader()
             buffer.writeBytes(target.wire)
         }
-        if query.edns {
-            let payload = QueryResponder.advertisedPayload
-            buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,
-                               query.dnssecOK ? 0x80 : 0, 0, 0, 0])
-        }
+        if query.edns { AnswerTemplates.writeOPT(dnssecOK: query.dnssecOK, into: &buffer) }
         return true
     }
 }

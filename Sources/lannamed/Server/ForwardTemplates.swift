@@ -121,11 +121,7 @@ struct ForwardTemplates {
             let ttl = buffer.getInteger(at: at, as: UInt32.self) ?? 0
             buffer.setInteger(ttl > age ? ttl - age : 0, at: at)
         }
-        if query.edns {
-            let payload = QueryResponder.advertisedPayload
-            buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0,
-                               query.dnssecOK ? 0x80 : 0, 0, 0, 0])
-        }
+        if query.edns { AnswerTemplates.writeOPT(dnssecOK: query.dnssecOK, into: &buffer) }
         return true
     }
 }

@@ -148,6 +148,8 @@ final class UDPWorker: @unchecked Sendable {
                         logger.warning("UDP receive failed", metadata: ["error": "\(String(cString: strerror(code)))"])
                     }
                     if code == EBADF { return }
+                    // Never spin on an error that does not go away.
+                    usleep(10_000)
                 }
                 continue
             }

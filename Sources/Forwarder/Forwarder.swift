@@ -67,20 +67,15 @@ public final class Forwarder: Sendable {
         return nil
     }
 
-    /// Resolves through the cache and the upstreams; suspends until there is a result.
+    /// Resolves through the cache and the upstreams on one of the group's loops; suspends until
+    /// there is a result.
     public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Resolution {
-        let future = resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: transport.group.next())
-        return (try? await future.get()) ?? .failure
-    }
-
-    /// The same as a future that completes on `loop`.
-    public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool,
-                        on loop: any EventLoop) -> EventLoopFuture<Resolution> {
+        let loop = transport.group.next()
         let promise = loop.makePromise(of: Resolution.self)
         loop.execute {
             self.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop) { promise.succeed($0) }
         }
-        return promise.futureResult
+        return (try? await promise.futureResult.get()) ?? .failure
     }
 
     /// A client waiting for a question another client asked first; `then` runs on `loop`.

@@ -143,7 +143,7 @@ public final class ZoneSnapshot: Sendable {
         directLookups = !config.origin.isSubdomain(of: "arpa.")
             && !zones.keys.contains { $0 != config.origin && $0.isSubdomain(of: config.origin) }
         originWire = config.origin.lowercasedWire
-        apexHashes = Set(zones.keys.map { Self.apexHash($0.lowercasedWire[...]) })
+        apexHashes = Self.apexHashes(zones: zones.keys, secondaries: nil)
         self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
         self.nodes = nodes
         self.nonTerminals = nonTerminals
@@ -162,8 +162,7 @@ public final class ZoneSnapshot: Sendable {
         self.zones = zones
         directLookups = other.directLookups
         originWire = other.originWire
-        apexHashes = Set(zones.keys.map { Self.apexHash($0.lowercasedWire[...]) })
-            .union((secondaries?.apexes ?? []).map { Self.apexHash($0.lowercasedWire[...]) })
+        apexHashes = Self.apexHashes(zones: zones.keys, secondaries: secondaries)
         zoneDepths = other.zoneDepths
         nodes = other.nodes
         nonTerminals = other.nonTerminals

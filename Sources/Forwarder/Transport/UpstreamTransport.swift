@@ -85,8 +85,9 @@ public struct UpstreamTransport: Sendable {
         }
     }
 
-    /// The async form (probes, tests): on `loop`, waiting for the completion.
-    func udp(_ query: Message, _ upstream: Upstream, timeout: Double, on loop: any EventLoop) async throws(Failure) -> Message {
+    /// The async form (probes, tests): on one of the group's loops, waiting for the completion.
+    func udp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
+        let loop = group.next()
         let pool = try self.pool(on: loop, to: upstream)
         let promise = loop.makePromise(of: Message.self)
         loop.execute {
@@ -118,10 +119,6 @@ public struct UpstreamTransport: Sendable {
         } catch {
             throw .network("\(error)")
         }
-    }
-
-    func udp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
-        try await udp(query, upstream, timeout: timeout, on: group.next())
     }
 
     func tcp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {

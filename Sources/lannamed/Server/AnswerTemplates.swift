@@ -2,8 +2,8 @@ import DNSWire
 import LANZone
 import NIOCore
 
-/// Precomputed answers for the hot path. The first time a (name, type) is asked on an event
-/// loop, the full responder answers a canonical copy of the question and the sections after the
+/// Precomputed answers for the hot path. The first time a (name, type) is asked of a UDP
+/// worker, the full responder answers a canonical copy of the question and the sections after the
 /// question are kept as bytes; from then on an answer is the query's own header and question
 /// (so the client's ID and case come back as sent) followed by those bytes. Names in the kept
 /// sections point into the question (offset 12), which has the same labels whatever the case, so

@@ -2,7 +2,7 @@ import DNSWire
 import Forwarder
 import NIOCore
 
-/// Forwarded answers kept per event loop as bytes, for warm names: the sections of the last
+/// Forwarded answers kept by each UDP worker as bytes, for warm names: the sections of the last
 /// upstream answer serialised after a canonical (lower-cased) question, with the offset of every
 /// TTL so they count down as the entry ages. Filled from the forwarder's answers; entries live
 /// only as long as the forwarder would cache the answer (RFC 2308 rules), so nothing is served
@@ -35,15 +35,7 @@ struct ForwardTemplates {
         return entry
     }
 
-    /// Keeps an upstream answer (called on the thread that owns this table), and returns what it
-    /// kept: nil for an answer that must not be cached.
-    @discardableResult
-    mutating func store(_ answer: Message, for key: Key, at now: Double) -> Entry? {
-        guard let entry = Self.entry(for: answer, key: key, at: now) else { return nil }
-        insert(entry, for: key)
-        return entry
-    }
-
+    /// Keeps an entry made by `entry(for:key:at:)` (called on the thread that owns this table).
     mutating func insert(_ entry: Entry, for key: Key) {
         if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
         table[key] = entry

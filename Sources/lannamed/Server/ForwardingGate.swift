@@ -35,21 +35,16 @@ final class ForwardingGate: Sendable {
         }
     }
 
-    /// Resolves a forwarded question on `loop` (the client's, and the caller's): `then` runs
-    /// there, at once for a cached answer, else when the upstreams have answered. False when
-    /// there is no forwarder.
-    @discardableResult
+    /// Resolves a forwarded question on `loop` (the caller's): `then` runs there, at once for a
+    /// cached answer, else when the upstreams have answered. Nothing happens without a forwarder.
     func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
-                 then: @escaping (Forwarder.Resolution) -> Void) -> Bool {
-        guard let forwarder else { return false }
-        forwarder.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, then: then)
-        return true
+                 then: @escaping (Forwarder.Resolution) -> Void) {
+        forwarder?.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, then: then)
     }
 
-    @discardableResult
-    func resolve(_ query: Message, on loop: any EventLoop, then: @escaping (Forwarder.Resolution) -> Void) -> Bool {
-        guard let question = query.questions.first else { return false }
-        return resolve(question, dnssecOK: query.edns?.dnssecOK ?? false, checkingDisabled: query.header.checkingDisabled,
-                       on: loop, then: then)
+    func resolve(_ query: Message, on loop: any EventLoop, then: @escaping (Forwarder.Resolution) -> Void) {
+        guard let question = query.questions.first else { return }
+        resolve(question, dnssecOK: query.edns?.dnssecOK ?? false, checkingDisabled: query.header.checkingDisabled,
+                on: loop, then: then)
     }
 }

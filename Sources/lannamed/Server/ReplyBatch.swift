@@ -112,17 +112,14 @@ final class ReplyBatch: @unchecked Sendable {
 
     private func flush() {
         flushQueued = false
-        var batch = pending
+        let batch = pending
         pending.removeAll(keepingCapacity: true)
-        let chunk = 32
-        while !batch.isEmpty {
-            let part = Array(batch.prefix(chunk))
-            batch.removeFirst(part.count)
-            send(part)
+        for start in stride(from: 0, to: batch.count, by: UDPWorker.batch) {
+            send(batch[start..<min(start + UDPWorker.batch, batch.count)])
         }
     }
 
-    private func send(_ part: [(bytes: [UInt8], destination: Destination)]) {
+    private func send(_ part: ArraySlice<(bytes: [UInt8], destination: Destination)>) {
         var joined: [UInt8] = []
         joined.reserveCapacity(part.reduce(0) { $0 + $1.bytes.count })
         var offsets: [Int] = []

@@ -9,13 +9,7 @@ final class SnapshotHub: Sendable {
     /// One per event loop; read and written only on that loop's thread (publish hops onto the
     /// loop before writing), which is what makes the unchecked Sendable sound.
     final class Cell: @unchecked Sendable {
-        var snapshot: ZoneSnapshot {
-            didSet { templates.clear() }
-        }
-        /// Precomputed answers for this snapshot, on this loop.
-        var templates = AnswerTemplates()
-        /// Warm forwarded answers, on this loop (independent of the snapshot).
-        var forwardTemplates = ForwardTemplates()
+        var snapshot: ZoneSnapshot
         init(_ snapshot: ZoneSnapshot) { self.snapshot = snapshot }
     }
 

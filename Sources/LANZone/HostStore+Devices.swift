@@ -14,9 +14,12 @@ public struct DeviceRegistration: Sendable, Hashable {
     public var relayed: Bool
     public var interface: String?
     public var seenAt: Double
+    /// When the device was first seen, when that was before `seenAt` (a REQUEST folded into its
+    /// ACK by `DeviceChange.collapsingRepeats`); a device new to the store starts then.
+    public var firstSeen: Double?
 
     public init(name: String?, mac: String, address: IPAddress, leaseEnd: Double, state: String, relayed: Bool = false,
-                interface: String? = nil, seenAt: Double) {
+                interface: String? = nil, seenAt: Double, firstSeen: Double? = nil) {
         self.name = name
         self.mac = mac
         self.address = address
@@ -25,6 +28,17 @@ public struct DeviceRegistration: Sendable, Hashable {
         self.relayed = relayed
         self.interface = interface
         self.seenAt = seenAt
+        self.firstSeen = firstSeen
+    }
+
+    /// Whether registering `self` and then `next` leaves the store as registering `next` alone
+    /// would (but for the first-seen time): the same device, name, address, relay and interface,
+    /// seen again no earlier, and no acknowledged address followed by a mere request (which keeps
+    /// the acknowledgement).
+    func isRepeated(by next: DeviceRegistration) -> Bool {
+        mac == next.mac && name == next.name && address == next.address && relayed == next.relayed
+            && interface == next.interface && next.seenAt >= seenAt
+            && (state == next.state || next.state == "acknowledged")
     }
 }
 
@@ -35,6 +49,25 @@ public enum DeviceChange: Sendable, Hashable {
     case release(mac: String, address: IPAddress, at: Double)
     /// A requested address was refused or declined: it goes only while still `requested`.
     case cancel(mac: String, address: IPAddress, at: Double)
+}
+
+extension DeviceChange {
+    /// `changes` without each registration that the change right after it repeats (a REQUEST
+    /// followed by its ACK, a client retrying): the store ends the same with half the writes. The
+    /// registration kept carries the dropped one's time as `firstSeen`.
+    public static func collapsingRepeats(_ changes: [DeviceChange]) -> [DeviceChange] {
+        var kept: [DeviceChange] = []
+        kept.reserveCapacity(changes.count)
+        for change in changes {
+            if case .register(var next) = change, case .register(let previous)? = kept.last, previous.isRepeated(by: next) {
+                next.firstSeen = min(previous.firstSeen ?? previous.seenAt, next.firstSeen ?? next.seenAt)
+                kept[kept.count - 1] = .register(next)
+            } else {
+                kept.append(change)
+            }
+        }
+        return kept
+    }
 }
 
 /// What `apply` did with each change.
@@ -168,7 +201,6 @@ extension HostStore {
 
     /// Returns the outcome and whether DNS-visible data (names, addresses) changed.
     static func register(_ db: Database, _ r: DeviceRegistration, protected: Set<String>) throws -> (RegistrationOutcome, Bool) {
-        let suffix = String(r.mac.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
         var device = try device(db, mac: r.mac)
         guard var name = r.name ?? device?.name else { return (.unnamed, false) }
         // A device that lost its name to a newer one keeps its NAME-XXXX through renewals: the
@@ -184,21 +216,22 @@ extension HostStore {
         let wanted = name
 
         // Protected names and names of administrators' hosts are never taken.
+        // (A device that already holds exactly this name is its holder: no lookup needed.)
         if protected.contains(name.lowercased()) {
-            name = try freeName(db, base: suffixed(wanted, suffix), mac: r.mac)
+            name = try freeName(db, base: suffixed(wanted, macSuffix(r.mac)), mac: r.mac)
             outcome = .refused(name: wanted, reason: "\(wanted) is a protected name", registeredAs: name)
-        } else if let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, mac FROM host WHERE name = ?"), arguments: [name]),
+        } else if device?.name != name,
+                  let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, mac FROM host WHERE name = ?"), arguments: [name]),
                   (holder["mac"] as String?) != r.mac || (holder["source"] as String) != HostSource.dhcp.rawValue {
             let source: String = holder["source"]
             if source != HostSource.dhcp.rawValue {
-                name = try freeName(db, base: suffixed(wanted, suffix), mac: r.mac)
+                name = try freeName(db, base: suffixed(wanted, macSuffix(r.mac)), mac: r.mac)
                 outcome = .refused(name: wanted, reason: "\(wanted) belongs to a \(source) host", registeredAs: name)
             } else {
                 // Another device holds it: the newest lease wins; the previous holder stays
                 // reachable under its MAC suffix.
                 let previousMAC: String = holder["mac"] ?? ""
-                let previousSuffix = String(previousMAC.replacingOccurrences(of: ":", with: "").suffix(4)).lowercased()
-                let moved = try freeName(db, base: suffixed(wanted, previousSuffix), mac: previousMAC)
+                let moved = try freeName(db, base: suffixed(wanted, macSuffix(previousMAC)), mac: previousMAC)
                 try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [moved, "\(wanted) was taken by \(r.mac)", holder["id"] as Int64])
                 outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
                 visible = true
@@ -214,11 +247,13 @@ extension HostStore {
             if case .registered = outcome { outcome = .renamed(from: existing.name, to: name) }
             try restoreDisplaced(db, freedName: existing.name, by: r.mac)
             visible = true
-        } else if device == nil {
+        }
+        let inserted = device == nil
+        if inserted {
             try db.cachedStatement(sql: """
                 INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
                 VALUES (?, 'dhcp', ?, ?, ?, ?, ?, 1, ?, ?, ?)
-                """).execute(arguments: [name, r.mac, r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed, r.interface])
+                """).execute(arguments: [name, r.mac, r.firstSeen ?? r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed, r.interface])
             device = Device(id: db.lastInsertedRowID, name: name)
             visible = true
         }
@@ -237,7 +272,8 @@ extension HostStore {
         // A device that moves keeps its name on the new address only (per address family).
         let isV4: Bool
         if case .v4 = r.address { isV4 = true } else { isV4 = false }
-        let current = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"), arguments: [id])
+        // A device inserted just now holds no address yet.
+        let current = inserted ? [] : try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"), arguments: [id])
         var already = false
         var previousState: String?
         // What stays besides this address, for the host row's summary below.
@@ -270,13 +306,21 @@ extension HostStore {
             visible = true
         }
         let hostState = anyAcknowledged || state == "acknowledged" ? "acknowledged" : "requested"
-        try db.cachedStatement(sql: """
+        // The INSERT above already wrote this summary for a new device.
+        if !(inserted && hostState == r.state && latestEnd == r.leaseEnd) {
+            try db.cachedStatement(sql: """
             UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface),
                 note = coalesce(?, note), lease_end = ?, state = ?
             WHERE id = ?
             """).execute(arguments: [r.seenAt, r.relayed, r.interface, note, latestEnd, hostState, id])
+        }
         if !visible, case .registered(let name) = outcome { outcome = .renewed(name: name) }
         return (outcome, visible)
+    }
+
+    /// The last four hex digits of a MAC address, lowercased: `aa:bb:cc:dd:ee:ff` -> `eeff`.
+    static func macSuffix(_ mac: String) -> String {
+        String(String.UnicodeScalarView(mac.unicodeScalars.filter { $0 != ":" }.suffix(4))).lowercased()
     }
 
     /// `name-suffix` in at most 63 characters: the name is shortened, never the suffix.

@@ -7,8 +7,10 @@ let protectedNames: Set<String> = ["wpad", "isatap", "localhost", "ns"]
 
 /// Lease events as store changes, the way `DHCPService.changes(for:)` (Sources/lannamed/DHCP)
 /// converts them: a lease asking for no DNS update is skipped; a lease without an end lives
-/// `requestedLifetime` when only requested, ten years when acknowledged (infinite).
-func deviceChanges(_ events: [LeaseEvent], interface: String? = nil, requestedLifetime: Double = 3600) -> [DeviceChange] {
+/// `requestedLifetime` when only requested, ten years when acknowledged (infinite); a registration
+/// repeated by the next one is folded into it (`collapse`).
+func deviceChanges(_ events: [LeaseEvent], interface: String? = nil, requestedLifetime: Double = 3600,
+                   collapse: Bool = true) -> [DeviceChange] {
     var changes: [DeviceChange] = []
     for event in events {
         switch event {
@@ -25,16 +27,17 @@ func deviceChanges(_ events: [LeaseEvent], interface: String? = nil, requestedLi
             changes.append(.cancel(mac: mac.description, address: address, at: at))
         }
     }
-    return changes
+    return collapse ? DeviceChange.collapsingRepeats(changes) : changes
 }
 
 /// Replays a capture into `store` one decoded packet at a time (as a live capture would), or all
 /// at once (as a replayed file does). Returns every outcome.
 @discardableResult
-func replay(_ file: Captures.File, into store: HostStore, oneBatch: Bool = false) throws -> [DeviceChangeOutcome] {
+func replay(_ file: Captures.File, into store: HostStore, oneBatch: Bool = false,
+            collapse: Bool = true) throws -> [DeviceChangeOutcome] {
     let replay = Replay(file)
     if oneBatch {
-        return try store.apply(deviceChanges(replay.events), protected: protectedNames)
+        return try store.apply(deviceChanges(replay.events, collapse: collapse), protected: protectedNames)
     }
     var outcomes: [DeviceChangeOutcome] = []
     for events in replay.eventsPerPacket where !events.isEmpty {

@@ -457,4 +457,61 @@ struct DeviceRegistrationTests {
         #expect(try reopened.register(Self.registration("printer", Self.macB, "198.51.100.106", end: 1300, at: 1200),
                                       protected: Self.protected) == .renewed(name: "printer"))
     }
+
+    // MARK: - Collapsing repeats
+
+    @Test func aRequestFollowedByItsAckIsOneWriteThatStartsAtTheRequest() throws {
+        let request = Self.registration("nas", Self.macA, "198.51.100.10", end: 1500, state: "requested", at: 1000)
+        let ack = Self.registration("nas", Self.macA, "198.51.100.10", end: 5000, state: "acknowledged", at: 1001)
+        let collapsed = DeviceChange.collapsingRepeats([.register(request), .register(ack)])
+        #expect(collapsed.count == 1)
+        guard case .register(let kept)? = collapsed.first else { Issue.record("no registration kept"); return }
+        #expect(kept.state == "acknowledged")
+        #expect(kept.firstSeen == 1000)
+        #expect(kept.seenAt == 1001)
+        try store.apply(collapsed, protected: Self.protected)
+        let host = try #require(try host("nas"))
+        #expect(host.firstSeen == 1000)
+        #expect(host.lastSeen == 1001)
+        #expect(host.leaseEnd == 5000)
+        #expect(host.state == "acknowledged")
+    }
+
+    @Test func onlyTrueRepeatsCollapse() {
+        let a = "198.51.100.10"
+        let cases: [(String, [DeviceRegistration])] = [
+            ("an ACK then a REQUEST keeps the acknowledgement",
+             [Self.registration("nas", Self.macA, a, state: "acknowledged", at: 1000),
+              Self.registration("nas", Self.macA, a, state: "requested", at: 1001)]),
+            ("another address", [Self.registration("nas", Self.macA, a, at: 1000),
+                                 Self.registration("nas", Self.macA, "198.51.100.11", at: 1001)]),
+            ("another name", [Self.registration("nas", Self.macA, a, at: 1000),
+                              Self.registration("nas2", Self.macA, a, at: 1001)]),
+            ("another device", [Self.registration("nas", Self.macA, a, at: 1000),
+                                Self.registration("nas", Self.macB, a, at: 1001)]),
+            ("another interface", [Self.registration("nas", Self.macA, a, at: 1000, interface: "br0"),
+                                   Self.registration("nas", Self.macA, a, at: 1001, interface: "br1")]),
+            ("relayed now", [Self.registration("nas", Self.macA, a, at: 1000),
+                             Self.registration("nas", Self.macA, a, at: 1001, relayed: true)]),
+            ("older", [Self.registration("nas", Self.macA, a, at: 1001),
+                       Self.registration("nas", Self.macA, a, at: 1000)]),
+        ]
+        for (why, registrations) in cases {
+            #expect(DeviceChange.collapsingRepeats(registrations.map { .register($0) }).count == 2, "\(why)")
+        }
+        // Not adjacent: another device's change in between.
+        let interleaved: [DeviceChange] = [
+            .register(Self.registration("nas", Self.macA, a, state: "requested", at: 1000)),
+            .register(Self.registration("nas", Self.macB, "198.51.100.12", state: "requested", at: 1000)),
+            .register(Self.registration("nas", Self.macA, a, at: 1001)),
+        ]
+        #expect(DeviceChange.collapsingRepeats(interleaved) == interleaved)
+        // A release between a registration and its repeat keeps all three.
+        let released: [DeviceChange] = [
+            .register(Self.registration("nas", Self.macA, a, at: 1000)),
+            .release(mac: Self.macA, address: ip(a), at: 1000.5),
+            .register(Self.registration("nas", Self.macA, a, at: 1001)),
+        ]
+        #expect(DeviceChange.collapsingRepeats(released) == released)
+    }
 }

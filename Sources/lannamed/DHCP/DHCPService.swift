@@ -120,7 +120,8 @@ final class DHCPService: Service {
                 changes.append(.cancel(mac: mac.description, address: address, at: at))
             }
         }
-        return changes
+        // A REQUEST and its ACK in one batch: one write.
+        return DeviceChange.collapsingRepeats(changes)
     }
 
     /// When the zone was last republished from DHCP (only the consumer task touches it).

@@ -31,12 +31,15 @@ public struct ResponseCache: Sendable {
         }
     }
 
+    /// One cached answer in the slab, linked into the recency list by slot numbers (-1: none), so
+    /// that moving it costs no hashing of keys.
     struct Entry: Sendable {
+        var key: Key
         var response: Message
         var storedAt: Double
         var ttl: Double
-        var previous: Key?
-        var next: Key?
+        var previous: Int = -1
+        var next: Int = -1
     }
 
     public enum Lookup: Sendable {
@@ -53,9 +56,12 @@ public struct ResponseCache: Sendable {
     /// TTL given to records served stale (RFC 8767 suggests 30 s).
     public var staleTTL: UInt32 = 30
 
-    private var entries: [Key: Entry] = [:]
-    private var newest: Key?
-    private var oldest: Key?
+    /// Key -> slot in `slots`; freed slots are reused before the slab grows.
+    private var index: [Key: Int] = [:]
+    private var slots: [Entry] = []
+    private var freeSlots: [Int] = []
+    private var newest = -1
+    private var oldest = -1
     public private(set) var hits = 0
     public private(set) var misses = 0
 
@@ -63,7 +69,7 @@ public struct ResponseCache: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    public var count: Int { entries.count }
+    public var count: Int { index.count }
 
     /// The TTL an answer may be cached for, or nil if it must not be (RFC 2308 sec. 5: a negative
     /// answer without SOA is not cached; SERVFAIL and truncated answers are not either).
@@ -82,33 +88,46 @@ public struct ResponseCache: Sendable {
     }
 
     public mutating func store(_ response: Message, for key: Key, at now: Double) {
-        guard let ttl = Self.cacheableTTL(of: response), ttl > 0 else { return }
-        if entries[key] != nil { unlink(key) }
-        entries[key] = Entry(response: response, storedAt: now, ttl: min(ttl, maximumTTL))
-        linkNewest(key)
-        while entries.count > capacity, let victim = oldest {
-            unlink(victim)
-            entries[victim] = nil
+        guard let cacheable = Self.cacheableTTL(of: response), cacheable > 0 else { return }
+        let ttl = min(cacheable, maximumTTL)
+        if let slot = index[key] {
+            slots[slot].response = response
+            slots[slot].storedAt = now
+            slots[slot].ttl = ttl
+            touch(slot)
+            return
         }
+        if index.count >= capacity, oldest >= 0 { remove(oldest) }
+        let entry = Entry(key: key, response: response, storedAt: now, ttl: ttl)
+        let slot: Int
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            slots[slot] = entry
+        } else {
+            slot = slots.count
+            slots.append(entry)
+        }
+        index[key] = slot
+        linkNewest(slot)
     }
 
     public mutating func lookup(_ key: Key, at now: Double) -> Lookup {
-        guard let entry = entries[key] else {
+        guard let slot = index[key] else {
             misses += 1
             return .miss
         }
+        let entry = slots[slot]
         let age = now - entry.storedAt
         if age < entry.ttl {
             hits += 1
-            touch(key)
+            touch(slot)
             return .fresh(Self.aged(entry.response, by: age, floor: 0))
         }
         if age < entry.ttl + staleWindow {
             misses += 1
             return .stale(Self.aged(entry.response, by: .infinity, floor: staleTTL))
         }
-        unlink(key)
-        entries[key] = nil
+        remove(slot)
         misses += 1
         return .miss
     }
@@ -128,27 +147,35 @@ public struct ResponseCache: Sendable {
         return copy
     }
 
-    // MARK: - LRU list threaded through the entries
+    // MARK: - Recency list threaded through the slots
 
-    private mutating func linkNewest(_ key: Key) {
-        entries[key]!.previous = newest
-        entries[key]!.next = nil
-        if let newest { entries[newest]!.next = key }
-        newest = key
-        if oldest == nil { oldest = key }
+    private mutating func linkNewest(_ slot: Int) {
+        slots[slot].previous = newest
+        slots[slot].next = -1
+        if newest >= 0 { slots[newest].next = slot }
+        newest = slot
+        if oldest < 0 { oldest = slot }
     }
 
-    private mutating func unlink(_ key: Key) {
-        guard let entry = entries[key] else { return }
-        if let previous = entry.previous { entries[previous]!.next = entry.next } else { oldest = entry.next }
-        if let next = entry.next { entries[next]!.previous = entry.previous } else { newest = entry.previous }
-        entries[key]!.previous = nil
-        entries[key]!.next = nil
+    private mutating func unlink(_ slot: Int) {
+        let previous = slots[slot].previous, next = slots[slot].next
+        if previous >= 0 { slots[previous].next = next } else { oldest = next }
+        if next >= 0 { slots[next].previous = previous } else { newest = previous }
+        slots[slot].previous = -1
+        slots[slot].next = -1
     }
 
-    private mutating func touch(_ key: Key) {
-        guard newest != key else { return }
-        unlink(key)
-        linkNewest(key)
+    private mutating func touch(_ slot: Int) {
+        guard newest != slot else { return }
+        unlink(slot)
+        linkNewest(slot)
+    }
+
+    /// Drops a slot's entry; the slot is kept for the next one (its message released now).
+    private mutating func remove(_ slot: Int) {
+        unlink(slot)
+        index[slots[slot].key] = nil
+        slots[slot].response = Message()
+        freeSlots.append(slot)
     }
 }

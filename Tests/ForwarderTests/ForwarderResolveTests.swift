@@ -18,6 +18,7 @@ final class FakeUpstream: @unchecked Sendable {
     let port: Int
     private let lock = NSLock()
     private var asked: [Question] = []
+    private var sourcePorts: [UInt16] = []
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
     let reply: @Sendable (Message) -> Message?
@@ -25,6 +26,9 @@ final class FakeUpstream: @unchecked Sendable {
     var upstream: Upstream { Upstream(address: IPAddress("127.0.0.1")!, port: port) }
 
     var questions: [Question] { lock.withLock { asked } }
+
+    /// The source port of each query received, in order.
+    var ports: [UInt16] { lock.withLock { sourcePorts } }
 
     /// `port` 0 picks a free one.
     init(port: Int = 0, reply: @escaping @Sendable (Message) -> Message?) throws {
@@ -50,7 +54,10 @@ final class FakeUpstream: @unchecked Sendable {
                 }
             }
             guard count > 0, let query = try? Message(bytes: Array(buffer[0..<count])) else { continue }
-            lock.withLock { asked.append(contentsOf: query.questions) }
+            lock.withLock {
+                asked.append(contentsOf: query.questions)
+                sourcePorts.append(UInt16(bigEndian: from.sin_port))
+            }
             guard let answer = reply(query) else { continue }
             let bytes = answer.serialize()
             _ = bytes.withUnsafeBytes { raw in

@@ -292,6 +292,43 @@ extension ResponseCache.Lookup {
         for index in unused { #expect(cache.lookup(U.key("n\(index).corp.example."), at: t0 + 3).isMiss, "n\(index)") }
     }
 
+    /// Random stores and lookups (some past the stale window, which frees their slots for reuse)
+    /// against a plain list kept in order of use: the same entries survive, in the same order.
+    @Test func randomUseMatchesASimpleModel() {
+        var cache = ResponseCache(capacity: 8)
+        cache.staleWindow = 50
+        var model: [(name: String, storedAt: Double)] = []  // least recently used first
+        var generator = SystemRandomNumberGenerator()
+        var now = t0
+        for step in 0..<3000 {
+            now += Double(Int.random(in: 0...3, using: &generator))
+            let name = "n\(Int.random(in: 0..<20, using: &generator)).corp.example."
+            if Bool.random(using: &generator) {
+                cache.store(U.answer(name, ttls: [100]), for: U.key(name), at: now)
+                model.removeAll { $0.name == name }
+                if model.count >= 8 { model.removeFirst() }
+                model.append((name, now))
+            } else {
+                let lookup = cache.lookup(U.key(name), at: now)
+                guard let index = model.firstIndex(where: { $0.name == name }) else {
+                    #expect(lookup.isMiss, "step \(step): \(name)")
+                    continue
+                }
+                let age = now - model[index].storedAt
+                if age < 100 {
+                    #expect(lookup.isFresh, "step \(step): \(name)")
+                    model.append(model.remove(at: index))
+                } else if age < 150 {
+                    #expect(lookup.isStale, "step \(step): \(name)")
+                } else {
+                    #expect(lookup.isMiss, "step \(step): \(name)")
+                    model.remove(at: index)
+                }
+            }
+            #expect(cache.count == model.count, "step \(step)")
+        }
+    }
+
     // MARK: Stale answers (RFC 8767)
 
     @Test func afterExpiryTheAnswerIsStaleWithTTL30WithinTheWindow() {

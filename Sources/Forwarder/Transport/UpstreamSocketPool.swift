@@ -4,24 +4,30 @@ import NIOCore
 import NIOPosix
 
 /// Connected UDP sockets to one upstream on one event loop, shared by many queries told apart by
-/// their random IDs, and replaced after a number of queries so the source port keeps changing (as
-/// Unbound's port pool does). Connected, so the kernel drops datagrams from anyone but the
-/// upstream and reports "port unreachable" at once. Everything here runs on `loop`.
+/// their random IDs (as dnsmasq's random sockets are), each replaced after `maxUses` queries or
+/// once it is `maxAge` old, whichever comes first, so the source ports keep changing: under load
+/// a port serves a few dozen queries for a fraction of a second; on a quiet network nearly every
+/// query gets a fresh port (as Unbound's do), which leaves no time to find an open port by
+/// probing. Connected, so the kernel drops datagrams from anyone but the upstream and reports
+/// "port unreachable" at once. Everything here runs on `loop`.
 final class UpstreamSocketPool: @unchecked Sendable {
     let loop: any EventLoop
     let remote: SocketAddress
     let size: Int
     let maxUses: Int
+    let maxAge: TimeAmount
     private var sockets: [Socket] = []
     private var opening = 0
 
     final class Socket {
         let channel: any Channel
         let handler: PooledAnswerHandler
+        let opened: NIODeadline
         var uses = 0
-        init(channel: any Channel, handler: PooledAnswerHandler) {
+        init(channel: any Channel, handler: PooledAnswerHandler, opened: NIODeadline) {
             self.channel = channel
             self.handler = handler
+            self.opened = opened
         }
     }
 
@@ -32,12 +38,14 @@ final class UpstreamSocketPool: @unchecked Sendable {
     /// fail the next one).
     private var sequence: UInt64 = 0
 
-    init(loop: any EventLoop, remote: SocketAddress, timers: LoopTimers, size: Int = 16, maxUses: Int = 8) {
+    init(loop: any EventLoop, remote: SocketAddress, timers: LoopTimers, size: Int = 16, maxUses: Int = 32,
+         maxAge: TimeAmount = .seconds(1)) {
         self.loop = loop
         self.remote = remote
         self.timers = timers
         self.size = size
         self.maxUses = maxUses
+        self.maxAge = maxAge
     }
 
     /// Sends `query` (its ID may be changed to one not in flight on the chosen socket) and calls
@@ -89,7 +97,13 @@ final class UpstreamSocketPool: @unchecked Sendable {
     /// filling (a new socket is opened then).
     private func readySocket() -> Socket? {
         if sockets.count + opening < size { return nil }
-        return sockets.randomElement()
+        guard let socket = sockets.randomElement() else { return nil }
+        if NIODeadline.now() - socket.opened >= maxAge {
+            // Too old: retired (it closes once its queries are done) and a new one opened.
+            retire(socket)
+            return nil
+        }
+        return socket
     }
 
     /// A socket just opened: into the pool while it has room, else good for one query only
@@ -118,7 +132,7 @@ final class UpstreamSocketPool: @unchecked Sendable {
             .connect(to: remote)
             .map { channel in
                 self.opening -= 1
-                return Socket(channel: channel, handler: handler)
+                return Socket(channel: channel, handler: handler, opened: .now())
             }
             .flatMapErrorThrowing { error in
                 self.opening -= 1

@@ -62,23 +62,33 @@ public struct DomainName: Sendable, Hashable, Comparable, CustomStringConvertibl
     public init(parsing text: String, origin: DomainName) throws {
         if text == "." { self = .root; return }
         if text == "@" { self = origin; return }
-        var labels: [[UInt8]] = []
-        var current: [UInt8] = []
-        var absolute = false
         let utf8 = Array(text.utf8)
         guard !utf8.isEmpty else { throw DNSWireError(.badText, at: 0, "empty name") }
+        // Straight into wire form: a length byte before each label, filled in when it ends.
+        var wire: [UInt8] = [0]
+        wire.reserveCapacity(utf8.count + 1 + origin.wire.count)
+        var lengthAt = 0
+        var length = 0
+        var absolute = false
         var i = 0
         while i < utf8.count {
             let c = utf8[i]
             if c == UInt8(ascii: ".") {
-                guard !current.isEmpty else {
+                guard length > 0 else {
                     throw DNSWireError(.badText, at: i, "empty label in \"\(text)\"")
                 }
-                labels.append(current)
-                current = []
-                if i == utf8.count - 1 { absolute = true }
+                wire[lengthAt] = UInt8(length)
+                if i == utf8.count - 1 {
+                    absolute = true
+                } else {
+                    lengthAt = wire.count
+                    wire.append(0)
+                    length = 0
+                }
                 i += 1
-            } else if c == UInt8(ascii: "\\") {
+                continue
+            }
+            if c == UInt8(ascii: "\\") {
                 guard i + 1 < utf8.count else { throw DNSWireError(.badText, at: i, "dangling backslash") }
                 let next = utf8[i + 1]
                 if next >= 0x30 && next <= 0x39 {
@@ -88,23 +98,31 @@ public struct DomainName: Sendable, Hashable, Comparable, CustomStringConvertibl
                     }
                     let value = Int(next - 0x30) * 100 + Int(utf8[i + 2] - 0x30) * 10 + Int(utf8[i + 3] - 0x30)
                     guard value <= 255 else { throw DNSWireError(.badText, at: i, "\\\(value) is above 255") }
-                    current.append(UInt8(value))
+                    wire.append(UInt8(value))
                     i += 4
                 } else {
-                    current.append(next)
+                    wire.append(next)
                     i += 2
                 }
             } else {
-                current.append(c)
+                wire.append(c)
                 i += 1
             }
-            if current.count > 63 {
+            length += 1
+            if length > 63 {
                 throw DNSWireError(.labelTooLong, at: i, "label longer than 63 bytes in \"\(text)\"")
             }
         }
-        if !current.isEmpty { labels.append(current) }
-        if !absolute { labels.append(contentsOf: origin.labels) }
-        self = try DomainName(labels: labels)
+        if absolute {
+            wire.append(0)
+        } else {
+            wire[lengthAt] = UInt8(length)
+            wire.append(contentsOf: origin.wire)
+        }
+        guard wire.count <= 255 else {
+            throw DNSWireError(.nameTooLong, at: 0, "name of \(wire.count) bytes in wire form (at most 255)")
+        }
+        self.init(uncheckedWire: wire)
     }
 
     /// Labels from the leftmost to the one under the root.

@@ -81,57 +81,86 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
             + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
     }
 
-    /// RFC 4291 sec. 2.2 text forms: full, `::`-compressed, and with a trailing dotted quad.
+    /// RFC 4291 sec. 2.2 text forms: full, `::`-compressed, and with a trailing dotted quad. A
+    /// zone index (`fe80::1%eth0`) names a link of one machine, meaningless in DNS data: refused.
     public init?(_ text: some StringProtocol) {
-        var text = String(text)
-        // A zone index (`fe80::1%eth0`) names a link of one machine: meaningless in DNS data.
-        if text.contains("%") { return nil }
-        guard !text.isEmpty, text.count <= 45 else { return nil }
-        var tail: [UInt8] = []
-        if text.contains(".") {
-            guard let colon = text.lastIndex(of: ":"), let v4 = IPv4Address(text[text.index(after: colon)...]) else {
-                return nil
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// One pass over the text: groups of one to four hex digits between single colons, at most
+    /// one `::` standing for at least one zero group, an optional dotted quad as the last two.
+    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> IPv6Address? {
+        let n = b.count
+        guard n >= 2, n <= 45 else { return nil }
+        var groups = SIMD8<UInt16>()
+        var count = 0
+        var gap = -1
+        var i = 0
+        if b[0] == UInt8(ascii: ":") {
+            guard b[1] == UInt8(ascii: ":") else { return nil }
+            gap = 0
+            i = 2
+        }
+        while i < n {
+            let start = i
+            var value: UInt16 = 0
+            while i < n, let digit = Self.hexValue(b[i]) {
+                guard i - start < 4 else { return nil }
+                value = value << 4 | UInt16(digit)
+                i += 1
             }
-            tail = v4.bytes
-            let prefix = text[...colon]
-            text = prefix.hasSuffix("::") ? String(prefix) : String(prefix.dropLast())
-        }
-        var halves: [String] = []
-        let chars = Array(text)
-        if let at = (0..<max(chars.count - 1, 0)).first(where: { chars[$0] == ":" && chars[$0 + 1] == ":" }) {
-            let rest = String(chars[(at + 2)...])
-            guard !rest.contains("::") else { return nil }
-            halves = [String(chars[..<at]), rest]
-        } else {
-            halves = [text]
-        }
-        func groups(_ part: String) -> [UInt16]? {
-            if part.isEmpty { return [] }
-            var out: [UInt16] = []
-            for group in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit),
-                      let value = UInt16(group, radix: 16) else { return nil }
-                out.append(value)
+            if i < n && b[i] == UInt8(ascii: ".") {
+                // The dotted quad: the last two groups.
+                guard count <= 6,
+                      let v4 = IPv4Address(String(decoding: UnsafeBufferPointer(rebasing: b[start..<n]), as: UTF8.self))
+                else { return nil }
+                groups[count] = UInt16(truncatingIfNeeded: v4.uint32 >> 16)
+                groups[count + 1] = UInt16(truncatingIfNeeded: v4.uint32)
+                count += 2
+                break
             }
-            return out
+            guard i > start, count < 8 else { return nil }
+            groups[count] = value
+            count += 1
+            if i == n { break }
+            guard b[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            if i < n && b[i] == UInt8(ascii: ":") {
+                guard gap < 0 else { return nil }
+                gap = count
+                i += 1
+            } else {
+                guard i < n else { return nil }
+            }
         }
-        guard let head = groups(halves[0]) else { return nil }
-        let tailGroups = tail.isEmpty ? 0 : 2
-        var all: [UInt16]
-        if halves.count == 2 {
-            guard let rest = groups(halves[1]) else { return nil }
-            let missing = 8 - tailGroups - head.count - rest.count
+        if gap >= 0 {
+            let missing = 8 - count
             guard missing >= 1 else { return nil }
-            all = head + Array(repeating: 0, count: missing) + rest
+            // Move the groups after the gap to the end; zeros in between.
+            var expanded = SIMD8<UInt16>()
+            for index in 0..<gap { expanded[index] = groups[index] }
+            for index in gap..<count { expanded[index + missing] = groups[index] }
+            groups = expanded
         } else {
-            all = head
-            guard all.count + tailGroups == 8 else { return nil }
+            guard count == 8 else { return nil }
         }
-        var out: [UInt8] = []
-        for group in all { out.append(UInt8(group >> 8)); out.append(UInt8(group & 0xFF)) }
-        out.append(contentsOf: tail)
-        guard out.count == 16 else { return nil }
-        self.init(bytes: out)
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for index in 0..<4 { high = high << 16 | UInt64(groups[index]) }
+        for index in 4..<8 { low = low << 16 | UInt64(groups[index]) }
+        return IPv6Address(high: high, low: low)
+    }
+
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
     }
 
     /// RFC 5952 text: lower case, longest run of two or more zero groups as `::`.

@@ -5,14 +5,18 @@ import DNSWire
 /// the reverse tree) by binary search. A reverse question is read back into an address or a
 /// prefix. A zone of 100,000 hosts then holds numbers, not 100,000 more names.
 struct ReverseIndex: Sendable {
-    var v4: [UInt32: DomainName] = [:]
-    var v6: [IPv6Address: DomainName] = [:]
-    private(set) var sorted4: [UInt32] = []
-    private(set) var sorted6: [IPv6Address] = []
+    /// Address -> the owner name its PTR points to, as sorted arrays: a lookup is a binary search,
+    /// and 100,000 addresses take their keys and name references only (no hash table at a third
+    /// of its load).
+    var v4 = SortedMap<UInt32, DomainName>()
+    var v6 = SortedMap<IPv6Address, DomainName>()
 
-    mutating func seal() {
-        sorted4 = v4.keys.sorted()
-        sorted6 = v6.keys.sorted()
+    init() {}
+
+    /// From (address, owner) pairs, each address at most once.
+    init(v4: [(UInt32, DomainName)], v6: [(IPv6Address, DomainName)]) {
+        self.v4 = SortedMap(v4)
+        self.v6 = SortedMap(v6)
     }
 
     /// What a name under in-addr.arpa. or ip6.arpa. stands for.
@@ -125,13 +129,13 @@ struct ReverseIndex: Sendable {
         case .v4(let a):
             let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - UInt32(bits))
             let low = a.uint32 & mask, high = low | ~mask
-            let index = lowerBound(sorted4, low)
-            return index < sorted4.count && sorted4[index] <= high
+            let index = v4.lowerBound(low)
+            return index < v4.keys.count && v4.keys[index] <= high
         case .v6(let a):
             let (lowHigh, lowLow, highHigh, highLow) = Self.range6(a, bits: bits)
             let start = IPv6Address(high: lowHigh, low: lowLow), end = IPv6Address(high: highHigh, low: highLow)
-            let index = lowerBound(sorted6, start)
-            return index < sorted6.count && !(end < sorted6[index])
+            let index = v6.lowerBound(start)
+            return index < v6.keys.count && !(end < v6.keys[index])
         }
     }
 
@@ -140,15 +144,41 @@ struct ReverseIndex: Sendable {
         let highMask = mask(bits), lowMask = mask(bits - 64)
         return (a.high & highMask, a.low & lowMask, a.high | ~highMask, a.low | ~lowMask)
     }
+}
 
-    func lowerBound<T: Comparable>(_ array: [T], _ value: T) -> Int {
-        var low = 0, high = array.count
+/// Keys in ascending order with their values: a read-only map searched by bisection, iterated in
+/// key order.
+struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sequence, Sendable {
+    private(set) var keys: [Key] = []
+    private(set) var values: [Value] = []
+
+    init() {}
+
+    /// From pairs with distinct keys, in any order.
+    init(_ pairs: [(Key, Value)]) {
+        let sorted = pairs.sorted { $0.0 < $1.0 }
+        keys = sorted.map(\.0)
+        values = sorted.map(\.1)
+    }
+
+    var count: Int { keys.count }
+
+    /// The index of the first key not below `key`.
+    func lowerBound(_ key: Key) -> Int {
+        var low = 0, high = keys.count
         while low < high {
             let middle = (low + high) / 2
-            if array[middle] < value { low = middle + 1 } else { high = middle }
+            if keys[middle] < key { low = middle + 1 } else { high = middle }
         }
         return low
     }
+
+    subscript(key: Key) -> Value? {
+        let index = lowerBound(key)
+        return index < keys.count && keys[index] == key ? values[index] : nil
+    }
+
+    func makeIterator() -> Zip2Sequence<[Key], [Value]>.Iterator { zip(keys, values).makeIterator() }
 }
 
 /// A reverse zone as a numeric prefix, to place addresses without building their names.

@@ -73,24 +73,19 @@ extension ZoneSnapshot {
                 let bits = UInt32(prefix.bits)
                 let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - bits)
                 let low = base.uint32 & mask, high = low | ~mask
-                var index = reverse.lowerBound(reverse.sorted4, low)
-                while index < reverse.sorted4.count, reverse.sorted4[index] <= high {
-                    let value = reverse.sorted4[index]
-                    if let target = reverse.v4[value] {
-                        let address = IPAddress.v4(IPv4Address(uint32: value))
-                        body(ResourceRecord(name: address.reverseName, ttl: ttl, data: .ptr(target)))
-                    }
+                var index = reverse.v4.lowerBound(low)
+                while index < reverse.v4.count, reverse.v4.keys[index] <= high {
+                    let address = IPAddress.v4(IPv4Address(uint32: reverse.v4.keys[index]))
+                    body(ResourceRecord(name: address.reverseName, ttl: ttl, data: .ptr(reverse.v4.values[index])))
                     index += 1
                 }
             case .v6(let base):
                 let (lh, ll, hh, hl) = ReverseIndex.range6(base, bits: prefix.bits)
                 let end = IPv6Address(high: hh, low: hl)
-                var index = reverse.lowerBound(reverse.sorted6, IPv6Address(high: lh, low: ll))
-                while index < reverse.sorted6.count, !(end < reverse.sorted6[index]) {
-                    let value = reverse.sorted6[index]
-                    if let target = reverse.v6[value] {
-                        body(ResourceRecord(name: IPAddress.v6(value).reverseName, ttl: ttl, data: .ptr(target)))
-                    }
+                var index = reverse.v6.lowerBound(IPv6Address(high: lh, low: ll))
+                while index < reverse.v6.count, !(end < reverse.v6.keys[index]) {
+                    let address = IPAddress.v6(reverse.v6.keys[index])
+                    body(ResourceRecord(name: address.reverseName, ttl: ttl, data: .ptr(reverse.v6.values[index])))
                     index += 1
                 }
             }

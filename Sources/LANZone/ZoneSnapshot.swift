@@ -37,6 +37,16 @@ public final class ZoneSnapshot: Sendable {
     struct Node: Sendable {
         var a: [IPv4Address] = []
         var aaaa: [IPv6Address] = []
+
+        /// Adds addresses not already there, in order.
+        mutating func add(_ addresses: [IPAddress]) {
+            for address in addresses {
+                switch address {
+                case .v4(let v4): if !a.contains(v4) { a.append(v4) }
+                case .v6(let v6): if !aaaa.contains(v6) { aaaa.append(v6) }
+                }
+            }
+        }
     }
 
     /// The RFC 6303 reverse zones as numeric prefixes, to place addresses without their names.
@@ -77,10 +87,13 @@ public final class ZoneSnapshot: Sendable {
         for apex in SpecialZones.emptyForward where apex != config.origin { addZone(apex, .empty) }
 
         var nodes: [DomainName: Node] = [:]
+        nodes.reserveCapacity(hosts.count + 1)
         var nonTerminals = Set<DomainName>()
         var skipped: [String] = []
-        // PTR targets: per address, the owner chosen by the rule in `ptrOrder`.
-        var ptrOwners: [IPAddress: (host: HostRecord, owner: DomainName)] = [:]
+        // PTR targets: per address, the owner chosen by the rule in `ptrOrder` (the host by its
+        // index in `lanHosts`).
+        var ptrOwners: [IPAddress: (host: Int, owner: DomainName)] = [:]
+        ptrOwners.reserveCapacity(hosts.reduce(0) { $0 + $1.addresses.count } + 1)
 
         var lanHosts = hosts
         if !hosts.contains(where: { (try? $0.ownerName(in: config.origin)) == config.serverName }),
@@ -90,23 +103,18 @@ public final class ZoneSnapshot: Sendable {
                                        addresses: config.serverAddresses, source: .config, publishesPTR: false))
         }
         let originLabels = config.origin.labelCount
-        for host in lanHosts {
+        for (index, host) in lanHosts.enumerated() {
             guard let owner = try? host.ownerName(in: config.origin) else {
                 skipped.append(host.name)
                 continue
             }
-            var node = nodes[owner] ?? Node()
-            for address in host.addresses {
-                switch address {
-                case .v4(let v4): if !node.a.contains(v4) { node.a.append(v4) }
-                case .v6(let v6): if !node.aaaa.contains(v6) { node.aaaa.append(v6) }
-                }
-                if host.publishesPTR {
-                    if let current = ptrOwners[address], !Self.ptrOrder(host, current.host) { continue }
-                    ptrOwners[address] = (host, owner)
+            nodes[owner, default: Node()].add(host.addresses)
+            if host.publishesPTR {
+                for address in host.addresses {
+                    if let current = ptrOwners[address], !Self.ptrOrder(host, lanHosts[current.host]) { continue }
+                    ptrOwners[address] = (index, owner)
                 }
             }
-            nodes[owner] = node
             // Empty non-terminals between the host and the apex.
             if owner.labelCount > originLabels + 1 {
                 var current = owner.parent
@@ -117,13 +125,15 @@ public final class ZoneSnapshot: Sendable {
             }
         }
 
-        var reverse = ReverseIndex()
+        var ptr4: [(UInt32, DomainName)] = []
+        var ptr6: [(IPv6Address, DomainName)] = []
+        ptr4.reserveCapacity(ptrOwners.count + 1)
         var derived4 = Set<UInt32>()
         var derived6 = Set<UInt64>()
         for (address, chosen) in ptrOwners {
             switch address {
-            case .v4(let v4): reverse.v4[v4.uint32] = chosen.owner
-            case .v6(let v6): reverse.v6[v6] = chosen.owner
+            case .v4(let v4): ptr4.append((v4.uint32, chosen.owner))
+            case .v6(let v6): ptr6.append((v6, chosen.owner))
             }
             guard !Self.reversePrefixes.contains(where: { $0.contains(address) }) else { continue }
             // Outside the RFC 6303 zones: the /24 or /64 of the address becomes a zone of its own.
@@ -135,9 +145,9 @@ public final class ZoneSnapshot: Sendable {
             if isNew { addZone(SpecialZones.derivedReverseZone(for: address), .reverse) }
         }
         // Loopback PTRs (RFC 6761 sec. 6.3) unless a host claims those addresses.
-        if reverse.v4[0x7F00_0001] == nil { reverse.v4[0x7F00_0001] = SpecialZones.localhost }
-        if reverse.v6[IPv6Address(high: 0, low: 1)] == nil { reverse.v6[IPv6Address(high: 0, low: 1)] = SpecialZones.localhost }
-        reverse.seal()
+        if ptrOwners[.v4(IPv4Address(uint32: 0x7F00_0001))] == nil { ptr4.append((0x7F00_0001, SpecialZones.localhost)) }
+        if ptrOwners[.v6(IPv6Address(high: 0, low: 1))] == nil { ptr6.append((IPv6Address(high: 0, low: 1), SpecialZones.localhost)) }
+        let reverse = ReverseIndex(v4: ptr4, v6: ptr6)
 
         self.zones = zones
         directLookups = !config.origin.isSubdomain(of: "arpa.")

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import DNSWire
 
 @Suite("IPv4Address")
@@ -137,6 +140,28 @@ struct IPv6AddressTests {
     // Regression test (was a bug): each group is converted with UInt16(_:radix:), which accepts a leading '+' or '-',
     // so "+1::", "-0::" and "2001:db8::+1" are taken as valid addresses. RFC 4291 sec. 2.2
     // groups are one to four hex digits only.
+    /// Random texts made of address fragments: accepted exactly when the C library's inet_pton
+    /// accepts them, with the same sixteen bytes.
+    @Test func agreesWithInetPton() {
+        let fragments = ["0", "1", "a", "F", "ffff", "db8", "2001", "0000", "12345", ":", "::", ":::", ".", "1.2.3.4",
+                         "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "%eth0", "g", " ", "fe80"]
+        var generator = SystemRandomNumberGenerator()
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 1...12, using: &generator))
+                .map { _ in fragments.randomElement(using: &generator)! }.joined()
+            var expected = [UInt8](repeating: 0, count: 16)
+            let libc = inet_pton(AF_INET6, text, &expected) == 1
+            let ours = IPv6Address(text)
+            #expect((ours != nil) == libc, "\(text)")
+            if let ours, libc {
+                accepted += 1
+                #expect(ours.bytes == expected, "\(text)")
+            }
+        }
+        #expect(accepted > 100)
+    }
+
     @Test(arguments: ["+1::", "-0::", "2001:db8::+1", "::-0", "+0:0:0:0:0:0:0:0"])
     func signedGroupsAreInvalid(text: String) {
         #expect(IPv6Address(text) == nil)

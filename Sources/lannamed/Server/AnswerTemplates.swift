@@ -205,8 +205,11 @@ extension AnswerTemplates {
     /// Our OPT record (RFC 6891) at the end of a fast-path reply: our payload size, the DO bit
     /// copied, no options.
     static func writeOPT(dnssecOK: Bool, into buffer: inout ByteBuffer) {
-        let payload = QueryResponder.advertisedPayload
-        buffer.writeBytes([0, 0, 41, UInt8(payload >> 8), UInt8(payload & 0xFF), 0, 0, dnssecOK ? 0x80 : 0, 0, 0, 0])
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 11) { raw in
+            var out = RawWriter(raw)
+            out.writeOPT(dnssecOK: dnssecOK)
+            return out.position
+        }
     }
 
     /// Writes a direct answer (a host's addresses, an address's PTR) as the full responder would:
@@ -222,39 +225,82 @@ extension AnswerTemplates {
         }
         let size = query.questionEnd + count * (12 + rdlength) + (query.edns ? 11 : 0)
         guard size <= limit, count > 0 else { return false }
-        buffer.writeInteger(UInt8(bytes[0]))
-        buffer.writeInteger(UInt8(bytes[1]))
-        buffer.writeInteger(UInt8(0x84) | (bytes[2] & 0x01))
-        buffer.writeInteger((recursionAvailable ? UInt8(0x80) : 0) | (bytes[3] & 0x10))
-        buffer.writeInteger(UInt16(1))
-        buffer.writeInteger(UInt16(count))
-        buffer.writeInteger(UInt16(0))
-        buffer.writeInteger(UInt16(query.edns ? 1 : 0))
-        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
-        func recordHeader() {
-            buffer.writeInteger(UInt16(0xC00C))
-            buffer.writeInteger(type)
-            buffer.writeInteger(UInt16(1))
-            buffer.writeInteger(ttl)
-            buffer.writeInteger(UInt16(rdlength))
-        }
-        switch answer {
-        case .a(let addresses):
-            for address in addresses {
-                recordHeader()
-                buffer.writeInteger(address.uint32)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var out = RawWriter(raw)
+            out.put(bytes[0])
+            out.put(bytes[1])
+            out.put(UInt8(0x84) | (bytes[2] & 0x01))
+            out.put((recursionAvailable ? UInt8(0x80) : 0) | (bytes[3] & 0x10))
+            out.put(UInt16(1))
+            out.put(UInt16(count))
+            out.put(UInt16(0))
+            out.put(UInt16(query.edns ? 1 : 0))
+            out.put(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+            func recordHeader(_ out: inout RawWriter) {
+                out.put(UInt16(0xC00C))
+                out.put(type)
+                out.put(UInt16(1))
+                out.put(ttl)
+                out.put(UInt16(rdlength))
             }
-        case .aaaa(let addresses):
-            for address in addresses {
-                recordHeader()
-                buffer.writeInteger(address.high)
-                buffer.writeInteger(address.low)
+            switch answer {
+            case .a(let addresses):
+                for address in addresses {
+                    recordHeader(&out)
+                    out.put(address.uint32)
+                }
+            case .aaaa(let addresses):
+                for address in addresses {
+                    recordHeader(&out)
+                    out.put(address.high)
+                    out.put(address.low)
+                }
+            case .ptr(let target):
+                recordHeader(&out)
+                target.wire.withUnsafeBytes { out.put($0) }
             }
-        case .ptr(let target):
-            recordHeader()
-            buffer.writeBytes(target.wire)
+            if query.edns { out.writeOPT(dnssecOK: query.dnssecOK) }
+            return out.position
         }
-        if query.edns { AnswerTemplates.writeOPT(dnssecOK: query.dnssecOK, into: &buffer) }
         return true
+    }
+}
+
+/// Big-endian writes into memory already reserved for them (a ByteBuffer's writable bytes): no
+/// capacity or copy-on-write check per field. The caller reserves enough for everything written.
+struct RawWriter {
+    let base: UnsafeMutableRawBufferPointer
+    private(set) var position = 0
+
+    init(_ base: UnsafeMutableRawBufferPointer) { self.base = base }
+
+    @inline(__always) mutating func put(_ value: UInt8) {
+        precondition(position < base.count)
+        base[position] = value
+        position += 1
+    }
+
+    @inline(__always) mutating func put<T: FixedWidthInteger>(_ value: T) {
+        precondition(position + MemoryLayout<T>.size <= base.count)
+        base.storeBytes(of: value.bigEndian, toByteOffset: position, as: T.self)
+        position += MemoryLayout<T>.size
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        precondition(position + bytes.count <= base.count)
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            (base.baseAddress! + position).copyMemory(from: source, byteCount: bytes.count)
+        }
+        position += bytes.count
+    }
+
+    /// The OPT record this server adds to an answer (RFC 6891): its payload size and DO bit.
+    mutating func writeOPT(dnssecOK: Bool) {
+        put(UInt8(0))
+        put(UInt16(41))
+        put(QueryResponder.advertisedPayload)
+        put(UInt16(0))
+        put(UInt16(dnssecOK ? 0x8000 : 0))
+        put(UInt16(0))
     }
 }

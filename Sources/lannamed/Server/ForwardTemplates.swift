@@ -97,23 +97,28 @@ struct ForwardTemplates {
         guard size <= limit else { return false }
         let age = UInt32(max(0, now - entry.storedAt))
         let wantsAD = query.dnssecOK || bytes[3] & 0x20 != 0
-        buffer.writeInteger(UInt8(bytes[0]))
-        buffer.writeInteger(UInt8(bytes[1]))
-        buffer.writeInteger(UInt8(0x80) | (bytes[2] & 0x01))
-        buffer.writeInteger((entry.flags3 & (wantsAD ? 0xFF : ~0x20)) | (bytes[3] & 0x10))
-        buffer.writeInteger(UInt16(1))
-        buffer.writeInteger(entry.answerCount)
-        buffer.writeInteger(entry.authorityCount)
-        buffer.writeInteger(entry.additionalCount + (query.edns ? 1 : 0))
-        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
-        let sectionsStart = buffer.writerIndex
-        buffer.writeBytes(entry.sections)
-        for offset in entry.ttlOffsets {
-            let at = sectionsStart + offset
-            let ttl = buffer.getInteger(at: at, as: UInt32.self) ?? 0
-            buffer.setInteger(ttl > age ? ttl - age : 0, at: at)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var out = RawWriter(raw)
+            out.put(bytes[0])
+            out.put(bytes[1])
+            out.put(UInt8(0x80) | (bytes[2] & 0x01))
+            out.put((entry.flags3 & (wantsAD ? 0xFF : ~0x20)) | (bytes[3] & 0x10))
+            out.put(UInt16(1))
+            out.put(entry.answerCount)
+            out.put(entry.authorityCount)
+            out.put(entry.additionalCount + (query.edns ? 1 : 0))
+            out.put(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+            let sectionsStart = out.position
+            entry.sections.withUnsafeBytes { out.put($0) }
+            // Each TTL counted down by the entry's age (never below zero).
+            for offset in entry.ttlOffsets {
+                let at = sectionsStart + offset
+                let ttl = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+                raw.storeBytes(of: (ttl > age ? ttl - age : 0).bigEndian, toByteOffset: at, as: UInt32.self)
+            }
+            if query.edns { out.writeOPT(dnssecOK: query.dnssecOK) }
+            return out.position
         }
-        if query.edns { AnswerTemplates.writeOPT(dnssecOK: query.dnssecOK, into: &buffer) }
         return true
     }
 }

@@ -1455,9 +1455,10 @@ int sigsuspend(const sigset_t *mask) {
 
 def run_callgrind(target, binary, queries, rate, keep, sizes):
     """lannamed (and, for forwarding, Unbound) under valgrind's callgrind, instrumentation off
-    through start-up and a warm-up; then 5 s idle (the background: timers, the store's change
-    poll), then `queries` questions at `rate`/s. Instructions per query (the idle rate taken off)
-    and the top functions by self cost. The callgrind files are kept in `keep`."""
+    through start-up and a warm-up and 3 s for the warm-up's timeouts to fire; then 5 s idle (the
+    background: timers, the store's change poll), then `queries` questions at `rate`/s and 2 s for
+    their own timeouts. Instructions per query (the idle rate taken off) and the top functions by
+    self cost. The callgrind files are kept in `keep`."""
     for tool in ("valgrind", "callgrind_control", "callgrind_annotate", "strip", "cc"):
         if shutil.which(tool) is None:
             sys.exit(f"bench: {tool} is not installed (apt-get install -y valgrind binutils gcc)")
@@ -1520,6 +1521,9 @@ def run_callgrind(target, binary, queries, rate, keep, sizes):
                 wait_answering(server.port, server.probe_name(), server.proc, server.log, deadline_s=300)
                 subprocess.run(["dnsperf", "-s", "127.0.0.1", "-p", str(server.port), "-d", warmup, "-n", "1",
                                 "-Q", str(rate), "-q", "20", "-t", "5"], capture_output=True, timeout=900)
+                # The warm-up's own aftermath (upstream timeouts, due 1.5 s after each query, fire
+                # even for answered queries) must not count as background.
+                time.sleep(3)
                 control("--instr=on", pid=pid)
                 control("--zero", pid=pid)
                 idle_start = time.monotonic()
@@ -1530,6 +1534,8 @@ def run_callgrind(target, binary, queries, rate, keep, sizes):
                 perf = subprocess.run(["dnsperf", "-s", "127.0.0.1", "-p", str(server.port), "-d", subset, "-n", "1",
                                        "-Q", str(rate), "-q", "20", "-t", "5"], capture_output=True, text=True,
                                       timeout=900).stdout
+                # The queries' own aftermath (their timeouts, 1.5 s later) is part of their cost.
+                time.sleep(2)
                 control("--dump=queries", pid=pid)
                 busy_seconds = time.monotonic() - started
                 completed = int(re.search(r"Queries completed:\s+(\d+)", perf).group(1))

@@ -22,13 +22,21 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Dotted quad, exactly four decimal parts 0...255, no leading zeros beyond one digit
     /// (so `010.1.1.1`, which some tools read as octal, is refused).
     public init?(_ text: some StringProtocol) {
-        // One pass over the UTF-8 bytes: four decimal parts, 0...255, no leading zeros.
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// One pass over the UTF-8 bytes: four decimal parts, 0...255, no leading zeros. (Not
+    /// generic: a caller in another module gets this loop compiled for bytes, not a generic
+    /// walk over `StringProtocol`.)
+    static func parse(_ text: UnsafeBufferPointer<UInt8>) -> IPv4Address? {
         var value: UInt32 = 0
         var part: UInt32 = 0
         var digits = 0
         var parts = 0
         var leadingZero = false
-        for byte in text.utf8 {
+        for byte in text {
             if byte == UInt8(ascii: ".") {
                 guard digits > 0, parts < 3 else { return nil }
                 value = value << 8 | part
@@ -47,7 +55,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
             }
         }
         guard digits > 0, parts == 3 else { return nil }
-        self.init(uint32: value << 8 | part)
+        return IPv4Address(uint32: value << 8 | part)
     }
     public var description: String { bytes.map(String.init).joined(separator: ".") }
     public static func < (a: IPv4Address, b: IPv4Address) -> Bool { a.uint32 < b.uint32 }
@@ -114,7 +122,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
             if i < n && b[i] == UInt8(ascii: ".") {
                 // The dotted quad: the last two groups.
                 guard count <= 6,
-                      let v4 = IPv4Address(String(decoding: UnsafeBufferPointer(rebasing: b[start..<n]), as: UTF8.self))
+                      let v4 = IPv4Address.parse(UnsafeBufferPointer(rebasing: b[start..<n]))
                 else { return nil }
                 groups[count] = UInt16(truncatingIfNeeded: v4.uint32 >> 16)
                 groups[count + 1] = UInt16(truncatingIfNeeded: v4.uint32)
@@ -218,7 +226,15 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     case v6(IPv6Address)
 
     public init?(_ text: some StringProtocol) {
-        if let v4 = IPv4Address(text) { self = .v4(v4) } else if let v6 = IPv6Address(text) { self = .v6(v6) } else { return nil }
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    static func parse(_ text: UnsafeBufferPointer<UInt8>) -> IPAddress? {
+        if let v4 = IPv4Address.parse(text) { return .v4(v4) }
+        if let v6 = IPv6Address.parse(text) { return .v6(v6) }
+        return nil
     }
 
     public var description: String {

@@ -90,7 +90,7 @@ final class DHCPService: Service {
 
     func consume() async {
         for await batch in queue.batches() {
-            guard !batch.isEmpty else { continue }
+            // An empty batch is a tick: a republish put off by the pacing below may be due.
             // SQLite and the snapshot build block: on NIO's blocking pool.
             _ = try? await NIOThreadPool.singleton.runIfActive { self.apply(batch) }
         }
@@ -124,33 +124,79 @@ final class DHCPService: Service {
         return DeviceChange.collapsingRepeats(changes)
     }
 
-    /// When the zone was last republished from DHCP (only the consumer task touches it).
-    private let lastRefresh = NIOLockedValueBox(0.0)
+    /// Republishing state, touched only by the consumer (one batch at a time) and the timer that
+    /// rings for a put-off republish.
+    struct Publishing {
+        /// When the zone was last republished from DHCP.
+        var last = 0.0
+        /// Stored changes not yet published: how many events, and when the newest was seen.
+        var unpublished = 0
+        var newest = 0.0
+        /// A tick is already scheduled.
+        var tickScheduled = false
+    }
+
+    private let publishing = NIOLockedValueBox(Publishing())
+
+    /// The shortest gap between two republishes while leases stream in: twice the last rebuild
+    /// (so rebuilding takes at most a third of a core), at most 50 ms.
+    var republishGap: Double { min(0.05, 2 * refresher.lastRebuild.withLockedValue { $0 }) }
 
     func apply(_ items: [LeaseQueue.Item]) {
-        let changes = changes(for: items)
         do {
-            let outcomes = try store.apply(changes, protected: options.protected)
-            log(outcomes)
-            // While more events are already queued (a replay, a storm), republish at most every
-            // 100 ms: the next batch will; a lone batch is published at once.
-            let now = Date().timeIntervalSince1970
-            if queue.pending > 0 && now - lastRefresh.withLockedValue({ $0 }) < 0.1 { return }
-            lastRefresh.withLockedValue { $0 = now }
-            let snapshot = try refresher.refresh()
-            let newest = items.map { item -> Double in
-                switch item.event {
-                case .bound(let lease): lease.seenAt
-                case .released(_, _, let at), .cancelled(_, _, let at): at
+            if !items.isEmpty {
+                let outcomes = try store.apply(changes(for: items), protected: options.protected)
+                log(outcomes)
+                let newest = items.map { item -> Double in
+                    switch item.event {
+                    case .bound(let lease): lease.seenAt
+                    case .released(_, _, let at), .cancelled(_, _, let at): at
+                    }
+                }.max() ?? 0
+                publishing.withLockedValue {
+                    $0.unpublished += items.count
+                    $0.newest = max($0.newest, newest)
                 }
-            }.max() ?? 0
-            let latency = Date().timeIntervalSince1970 - newest
+            }
+            let state = publishing.withLockedValue { $0 }
+            guard state.unpublished > 0 else { return }
+            let now = Date().timeIntervalSince1970
+            // While more events are already queued (a replay, a storm), republish at most every
+            // 100 ms: the next batch will.
+            if queue.pending > 0 && now - state.last < 0.1 { return }
+            // Too soon after the last rebuild: publish when the gap is over. A lone batch after
+            // a quiet spell is published at once.
+            let gap = republishGap
+            if now - state.last < gap {
+                scheduleTick(after: state.last + gap - now)
+                return
+            }
+            publishing.withLockedValue {
+                $0.last = now
+                $0.unpublished = 0
+            }
+            let snapshot = try refresher.refresh()
+            let latency = Date().timeIntervalSince1970 - state.newest
             logger.debug("zone updated from DHCP", metadata: [
-                "events": "\(items.count)", "serial": "\(snapshot.serial)",
+                "events": "\(state.unpublished)", "serial": "\(snapshot.serial)",
                 "capture_to_answer_ms": "\(Int(latency * 1000))",
             ])
         } catch {
             logger.error("cannot store DHCP registrations", metadata: ["error": "\(error)", "events": "\(items.count)"])
+        }
+    }
+
+    /// Rings the consumer (an empty batch) after `delay` seconds, once.
+    private func scheduleTick(after delay: Double) {
+        let first = publishing.withLockedValue { state -> Bool in
+            defer { state.tickScheduled = true }
+            return !state.tickScheduled
+        }
+        guard first else { return }
+        let queue = queue, publishing = publishing
+        DispatchQueue.global().asyncAfter(deadline: .now() + max(0.001, delay)) {
+            publishing.withLockedValue { $0.tickScheduled = false }
+            queue.tick()
         }
     }
 

@@ -25,6 +25,9 @@ final class LeaseQueue: Sendable {
         ring.yield()
     }
 
+    /// Wakes the consumer without events (it then finds an empty batch).
+    func tick() { ring.yield() }
+
     func finish() { ring.finish() }
 
     /// Everything queued, each time there is something; ends after `finish()`.

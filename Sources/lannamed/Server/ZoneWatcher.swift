@@ -16,6 +16,10 @@ final class ZoneRefresher: Sendable {
     /// Per-zone serials and the IXFR journal, when zone transfers are offered.
     let journal: TransferJournal?
     private let lock = NIOLock()
+    /// When the heap was last trimmed after a rebuild, and whether a trim is scheduled.
+    private let trimming = NIOLockedValueBox((last: 0.0, scheduled: false))
+    /// How long the last rebuild took, in seconds (for pacing republishes).
+    let lastRebuild = NIOLockedValueBox(0.0)
 
     init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil) {
         self.store = store
@@ -47,10 +51,40 @@ final class ZoneRefresher: Sendable {
             let state = try store.state()
             if state.generation == served.generation { return served }
         }
-        var snapshot = try Self.build(store: store, config: config)
+        let started = Date().timeIntervalSince1970
+        var snapshot = try Self.read(store: store, config: config)
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
+        let now = Date().timeIntervalSince1970
+        lastRebuild.withLockedValue { $0 = now - started }
+        trimHeap(now: now)
         return snapshot
+    }
+
+    /// Hands the rows' memory back to the system, at most every 10 s: trimming walks the heap,
+    /// and during a burst of rebuilds the next one would fault the same pages in again. A trim
+    /// put off is done once the 10 s are over, so memory returns after the burst too.
+    private func trimHeap(now: Double) {
+        let wait = trimming.withLockedValue { state -> Double? in
+            let since = now - state.last
+            if since >= 10 {
+                state.last = now
+                return 0
+            }
+            if state.scheduled { return nil }
+            state.scheduled = true
+            return 10 - since
+        }
+        guard let wait else { return }
+        if wait == 0 {
+            _ = glibcMallocTrim(0)
+            return
+        }
+        let trimming = trimming
+        DispatchQueue.global().asyncAfter(deadline: .now() + wait) {
+            trimming.withLockedValue { $0 = (last: Date().timeIntervalSince1970, scheduled: false) }
+            _ = glibcMallocTrim(0)
+        }
     }
 }
 

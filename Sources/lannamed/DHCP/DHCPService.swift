@@ -18,6 +18,9 @@ final class DHCPService: Service {
         var extendAfterProbe: Double = 300
         var expiryInterval: Double = 5
         var protected: Set<String>
+        /// Bounds of the gap between two republishes while leases stream in (see `republishGap`).
+        var minimumRepublishGap: Double = 0
+        var maximumRepublishGap: Double = 0.05
     }
 
     let store: HostStore
@@ -137,10 +140,15 @@ final class DHCPService: Service {
     }
 
     private let publishing = NIOLockedValueBox(Publishing())
+    /// How many times the zone was republished from DHCP.
+    let republishes = NIOLockedValueBox(0)
 
     /// The shortest gap between two republishes while leases stream in: twice the last rebuild
     /// (so rebuilding takes at most a third of a core), at most 50 ms.
-    var republishGap: Double { min(0.05, 2 * refresher.lastRebuild.withLockedValue { $0 }) }
+    var republishGap: Double {
+        max(options.minimumRepublishGap,
+            min(options.maximumRepublishGap, 2 * refresher.lastRebuild.withLockedValue { $0 }))
+    }
 
     func apply(_ items: [LeaseQueue.Item]) {
         do {
@@ -176,6 +184,7 @@ final class DHCPService: Service {
                 $0.unpublished = 0
             }
             let snapshot = try refresher.refresh()
+            republishes.withLockedValue { $0 += 1 }
             let latency = Date().timeIntervalSince1970 - state.newest
             logger.debug("zone updated from DHCP", metadata: [
                 "events": "\(state.unpublished)", "serial": "\(snapshot.serial)",

@@ -11,7 +11,8 @@ One command runs everything and cleans up after itself:
 
 Scenarios (--scenarios, comma-separated, default all):
 
-    lan           the LAN zone (1,000 and 100,000 hosts) against NSD, Knot and dnsmasq
+    lan           the LAN zone (1,000 and 100,000 hosts) against NSD, Knot, dnsmasq and a do-nothing
+                  responder (bench/null_responder.c: the floor for CPU per query)
     forward-warm  everything forwarded to an authoritative Knot, every answer already cached:
                   lannamed against Unbound and dnsmasq
     forward-miss  the same, every query a new name (a wildcard in Knot): each one goes upstream
@@ -464,6 +465,37 @@ class Dnsmasq(Server):
                 "--log-facility=-", "--dhcp-leasefile=/dev/null"]
 
 
+class NullResponder(Server):
+    """The do-nothing responder (bench/null_responder.c, compiled here with cc -O2): every query
+    comes back as it was, QR set, with recvmmsg/sendmmsg batches of 32. The floor for CPU per
+    query on this machine; it answers nothing, so it is not checked, and it has no start-up."""
+    name = "null"
+    checked = False
+
+    def prepare(self):
+        os.makedirs(self.work, exist_ok=True)
+        self.binary = os.path.join(self.work, "null_responder")
+        subprocess.run(["cc", "-O2", "-o", self.binary, os.path.join(ROOT, "bench", "null_responder.c")], check=True,
+                       capture_output=True, timeout=120)
+
+    def command(self):
+        return [self.binary, str(self.port)]
+
+    def start(self):
+        os.makedirs(self.work, exist_ok=True)
+        self.prepare()
+        self.launch()
+        start = time.monotonic()
+        while time.monotonic() - start < 10:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"null responder exited with {self.proc.returncode}")
+            if ask(self.port, "probe.lan", 1, 0.2):
+                self.startup = time.monotonic() - start
+                return self.startup
+            time.sleep(0.02)
+        raise RuntimeError("null responder did not answer")
+
+
 class KnotUpstream(Server):
     """An authoritative Knot for corp.example on CPU 0 (with the client, so its work is never
     charged to the server under test)."""
@@ -563,10 +595,11 @@ class DnsmasqStrict(DnsmasqForwarder):
     strict = True
 
 
-SERVERS = {"lannamed": Lannamed, "nsd": NSD, "knot": Knot, "dnsmasq": Dnsmasq}
+SERVERS = {"lannamed": Lannamed, "nsd": NSD, "knot": Knot, "dnsmasq": Dnsmasq, "null": NullResponder}
 FORWARDERS = {"lannamed": LannamedForwarder, "unbound": UnboundForwarder, "dnsmasq": DnsmasqForwarder,
               "dnsmasq-strict": DnsmasqStrict}
-BINARIES = {"nsd": "nsd", "knot": "knotd", "dnsmasq": "dnsmasq", "unbound": "unbound", "dnsmasq-strict": "dnsmasq"}
+BINARIES = {"nsd": "nsd", "knot": "knotd", "dnsmasq": "dnsmasq", "unbound": "unbound", "dnsmasq-strict": "dnsmasq",
+            "null": "cc"}
 
 
 # ---------------------------------------------------------------- measuring
@@ -664,7 +697,7 @@ def run_scenario(label, count, servers, rounds, duration, queries, binary, laten
                 server = SERVERS[name](os.path.join(work, f"{name}-{round_index}"), data)
                 try:
                     startup = server.start()
-                    wrong = check_answers(server, data["expected"])
+                    wrong = check_answers(server, data["expected"]) if getattr(server, "checked", True) else []
                     if wrong:
                         note(f"  {name}: WRONG ANSWERS, not timed: {wrong[:3]}")
                         results[name].append({"wrong": len(wrong)})
@@ -689,18 +722,24 @@ def run_scenario(label, count, servers, rounds, duration, queries, binary, laten
 
 def report(label, results):
     lines = [f"### {label}", "",
-             "| server | queries/s | CPU us/query | vs NSD (CPU) | p50 us @fixed | p99 us @fixed | RSS MiB | start s |",
-             "|---|---|---|---|---|---|---|---|"]
-    nsd = [r["us_per_query"] for r in results.get("nsd", []) if "us_per_query" in r]
-    nsd_median = statistics.median(nsd) if nsd else None
+             "| server | queries/s | CPU us/query | vs NSD (CPU) | vs do-nothing (CPU) | p50 us @fixed | p99 us @fixed "
+             "| RSS MiB | start s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+
+    def median_cpu(name):
+        values = [r["us_per_query"] for r in results.get(name, []) if "us_per_query" in r]
+        return statistics.median(values) if values else None
+    nsd_median, null_median = median_cpu("nsd"), median_cpu("null")
     for name, rounds in results.items():
         ok = [r for r in rounds if "us_per_query" in r]
         if not ok:
-            lines.append(f"| {name} | wrong answers | | | | | | |")
+            lines.append(f"| {name} | wrong answers | | | | | | | |")
             continue
         cpu = [r["us_per_query"] for r in ok]
         ratio = f"{statistics.median(cpu) / nsd_median:.2f}x" if nsd_median else "-"
+        floor = f"{statistics.median(cpu) / null_median:.2f}x" if null_median else "-"
         lines.append(f"| {name} | {summarize([r.get('qps', float('nan')) for r in ok], 0)} | {summarize(cpu)} | {ratio} | "
+                     f"{floor} | "
                      f"{summarize([r.get('p50', float('nan')) for r in ok], 0)} | "
                      f"{summarize([r.get('p99', float('nan')) for r in ok], 0)} | "
                      f"{summarize([r['rss'] for r in ok])} | {summarize([r['startup'] for r in ok])} |")
@@ -1586,7 +1625,7 @@ def run_callgrind(target, binary, queries, rate, keep, sizes):
 def require(tools):
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        sys.exit(f"bench: not installed: {', '.join(missing)} (apt-get install knot nsd unbound dnsmasq-base dnsperf)")
+        sys.exit(f"bench: not installed: {', '.join(missing)} (apt-get install knot nsd unbound dnsmasq-base dnsperf gcc)")
 
 
 def main():
@@ -1595,7 +1634,8 @@ def main():
     parser.add_argument("--hosts", type=int, action="append", help="LAN zone host counts (default 1000 and 100000)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10, help="seconds per dnsperf run")
-    parser.add_argument("--servers", default="lannamed,nsd,knot,dnsmasq", help="LAN zone contenders")
+    parser.add_argument("--servers", default="lannamed,nsd,knot,dnsmasq,null",
+                        help="LAN zone contenders (null: the do-nothing responder, bench/null_responder.c)")
     parser.add_argument("--forwarders", default="lannamed,unbound,dnsmasq", help="forwarding contenders")
     parser.add_argument("--failover-servers", default="lannamed,dnsmasq,dnsmasq-strict,unbound")
     parser.add_argument("--latency-rate", type=int, default=10000, help="queries/s of the fixed-rate latency run (0: skip)")

@@ -55,3 +55,12 @@ int lannamed_send_batch(int fd, const void *data, const size_t *offsets, const u
     }
     return (int)sent;
 }
+
+#include <pthread.h>
+
+int lannamed_name_thread(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = 0;
+    return pthread_setname_np(pthread_self(), shortened);
+}

@@ -55,6 +55,8 @@ final class UDPWorker: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
+            // Named from inside: on Linux a name set before `start()` does not reach the thread.
+            _ = lannamed_name_thread("lannamed-udp")
             run()
             finished.signal()
         }

@@ -161,8 +161,9 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         return IPv6Address(high: high, low: low)
     }
 
+    /// The value of one hex digit (`0-9`, `a-f`, `A-F`), as in IPv6 text and `ip6.arpa.` labels.
     @inline(__always)
-    static func hexValue(_ byte: UInt8) -> UInt8? {
+    public static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case 0x30...0x39: byte - 0x30
         case 0x41...0x46: byte - 0x41 + 10

@@ -49,7 +49,7 @@ struct ReverseIndex: Sendable {
             guard labels.count <= 32 else { return .none }
             var high: UInt64 = 0, low: UInt64 = 0
             for (index, label) in labels.reversed().enumerated() {
-                guard label.count == 1, let nibble = hexValue(label[0]) else { return .none }
+                guard label.count == 1, let nibble = IPv6Address.hexValue(label[0]) else { return .none }
                 if index < 16 {
                     high |= UInt64(nibble) << (60 - 4 * UInt64(index))
                 } else {
@@ -73,7 +73,7 @@ struct ReverseIndex: Sendable {
                 var high: UInt64 = 0, low: UInt64 = 0
                 for nibbleIndex in 0..<32 {
                     // Labels run from the lowest nibble to the highest.
-                    guard wire[2 * nibbleIndex] == 1, let value = hexValue(wire[2 * nibbleIndex + 1]) else { return nil }
+                    guard wire[2 * nibbleIndex] == 1, let value = IPv6Address.hexValue(wire[2 * nibbleIndex + 1]) else { return nil }
                     let position = 31 - nibbleIndex
                     if position < 16 {
                         high |= UInt64(value) << (60 - 4 * UInt64(position))
@@ -104,15 +104,6 @@ struct ReverseIndex: Sendable {
             }
             guard index == end else { return nil }
             return .v4(IPv4Address(uint32: value))
-        }
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x61...0x66: byte - 0x61 + 10
-        case 0x41...0x46: byte - 0x41 + 10
-        default: nil
         }
     }
 

@@ -182,6 +182,7 @@ final class DHCPService: Service {
             publishing.withLockedValue {
                 $0.last = now
                 $0.unpublished = 0
+                $0.newest = 0
             }
             let snapshot = try refresher.refresh()
             republishes.withLockedValue { $0 += 1 }

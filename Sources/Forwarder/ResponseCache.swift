@@ -97,7 +97,7 @@ public struct ResponseCache: Sendable {
             touch(slot)
             return
         }
-        if index.count >= capacity, oldest >= 0 { remove(oldest) }
+        while index.count >= capacity, oldest >= 0 { remove(oldest) }
         let entry = Entry(key: key, response: response, storedAt: now, ttl: ttl)
         let slot: Int
         if let reused = freeSlots.popLast() {

@@ -162,7 +162,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The value of one hex digit (`0-9`, `a-f`, `A-F`), as in IPv6 text and `ip6.arpa.` labels.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case 0x30...0x39: byte - 0x30

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -55,8 +56,6 @@ int lannamed_send_batch(int fd, const void *data, const size_t *offsets, const u
     }
     return (int)sent;
 }
-
-#include <pthread.h>
 
 int lannamed_name_thread(const char *name) {
     char shortened[16];

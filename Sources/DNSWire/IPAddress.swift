@@ -22,8 +22,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Dotted quad, exactly four decimal parts 0...255, no leading zeros beyond one digit
     /// (so `010.1.1.1`, which some tools read as octal, is refused).
     public init?(_ text: some StringProtocol) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
-        guard let parsed else { return nil }
+        guard let parsed = withUTF8(of: text, Self.parse) else { return nil }
         self = parsed
     }
 
@@ -92,8 +91,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// RFC 4291 sec. 2.2 text forms: full, `::`-compressed, and with a trailing dotted quad. A
     /// zone index (`fe80::1%eth0`) names a link of one machine, meaningless in DNS data: refused.
     public init?(_ text: some StringProtocol) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
-        guard let parsed else { return nil }
+        guard let parsed = withUTF8(of: text, Self.parse) else { return nil }
         self = parsed
     }
 
@@ -227,8 +225,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     case v6(IPv6Address)
 
     public init?(_ text: some StringProtocol) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
-        guard let parsed else { return nil }
+        guard let parsed = withUTF8(of: text, Self.parse) else { return nil }
         self = parsed
     }
 
@@ -308,4 +305,9 @@ public enum AddressAndPort {
         guard (0...65535).contains(port) else { throw .portOutOfRange(port) }
         return (address, port)
     }
+}
+
+/// Calls `body` with the text's UTF-8 bytes in one buffer (in place for a native string).
+func withUTF8<T>(of text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    text.utf8.withContiguousStorageIfAvailable(body) ?? Array(text.utf8).withUnsafeBufferPointer(body)
 }

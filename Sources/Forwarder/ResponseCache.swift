@@ -56,10 +56,9 @@ public struct ResponseCache: Sendable {
     /// TTL given to records served stale (RFC 8767 suggests 30 s).
     public var staleTTL: UInt32 = 30
 
-    /// Key -> slot in `slots`; freed slots are reused before the slab grows.
+    /// Key -> slot in `slots`.
     private var index: [Key: Int] = [:]
-    private var slots: [Entry] = []
-    private var freeSlots: [Int] = []
+    private var slots = Slab<Entry>()
     private var newest = -1
     private var oldest = -1
     public private(set) var hits = 0
@@ -98,15 +97,7 @@ public struct ResponseCache: Sendable {
             return
         }
         while index.count >= capacity, oldest >= 0 { remove(oldest) }
-        let entry = Entry(key: key, response: response, storedAt: now, ttl: ttl)
-        let slot: Int
-        if let reused = freeSlots.popLast() {
-            slot = reused
-            slots[slot] = entry
-        } else {
-            slot = slots.count
-            slots.append(entry)
-        }
+        let slot = slots.insert(Entry(key: key, response: response, storedAt: now, ttl: ttl))
         index[key] = slot
         linkNewest(slot)
     }
@@ -171,11 +162,9 @@ public struct ResponseCache: Sendable {
         linkNewest(slot)
     }
 
-    /// Drops a slot's entry; the slot is kept for the next one (its message released now).
+    /// Drops a slot's entry (its message is released now; the slot serves the next one).
     private mutating func remove(_ slot: Int) {
         unlink(slot)
-        index[slots[slot].key] = nil
-        slots[slot].response = Message()
-        freeSlots.append(slot)
+        index[slots.remove(slot).key] = nil
     }
 }

@@ -318,9 +318,14 @@ extension HostStore {
         return (outcome, visible)
     }
 
+    /// A MAC address's hex digits without the colons: `aa:bb:cc:dd:ee:ff` -> `aabbccddeeff`.
+    static func macDigits(_ mac: String) -> String {
+        String(String.UnicodeScalarView(mac.unicodeScalars.filter { $0 != ":" }))
+    }
+
     /// The last four hex digits of a MAC address, lowercased: `aa:bb:cc:dd:ee:ff` -> `eeff`.
     static func macSuffix(_ mac: String) -> String {
-        String(String.UnicodeScalarView(mac.unicodeScalars.filter { $0 != ":" }.suffix(4))).lowercased()
+        String(macDigits(mac).suffix(4)).lowercased()
     }
 
     /// `name-suffix` in at most 63 characters: the name is shortened, never the suffix.
@@ -339,7 +344,7 @@ extension HostStore {
                 return candidate
             }
         }
-        return suffixed(base, mac.replacingOccurrences(of: ":", with: ""))
+        return suffixed(base, macDigits(mac))
     }
 
     static func removeAddress(_ db: Database, mac: String, address: IPAddress, onlyRequested: Bool) throws -> Bool {
@@ -369,4 +374,3 @@ extension HostStore {
     }
 }
 
-import Foundation

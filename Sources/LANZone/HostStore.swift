@@ -103,16 +103,15 @@ public final class HostStore: Sendable {
     /// Every host, unordered, read with two plain scans (no grouping or sorting in SQL, columns by
     /// position): what a snapshot build needs, fast at 100,000 hosts.
     static func allHosts(_ db: Database) throws -> [HostRecord] {
-        let hostCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM host") ?? 0
         var addresses: [Int64: [IPAddress]] = [:]
-        addresses.reserveCapacity(hostCount)
         let addressRows = try Row.fetchCursor(db, sql: "SELECT host_id, address FROM host_address")
         while let row = try addressRows.next() {
             let text: String = row[1]
             if let address = IPAddress(text) { addresses[row[0], default: []].append(address) }
         }
         var hosts: [HostRecord] = []
-        hosts.reserveCapacity(hostCount)
+        // Nearly every host has an address: as many as that is the right size, without a count query.
+        hosts.reserveCapacity(addresses.count)
         let rows = try Row.fetchCursor(db, sql: """
             SELECT id, name, source, mac, first_seen, last_seen, lease_end, state, ptr, note FROM host
             """)

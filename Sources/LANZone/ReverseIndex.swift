@@ -8,10 +8,8 @@ struct ReverseIndex: Sendable {
     /// Address -> the owner name its PTR points to, as sorted arrays: a lookup is a binary search,
     /// and 100,000 addresses take their keys and name references only (no hash table at a third
     /// of its load).
-    var v4 = SortedMap<UInt32, DomainName>()
-    var v6 = SortedMap<IPv6Address, DomainName>()
-
-    init() {}
+    let v4: SortedMap<UInt32, DomainName>
+    let v6: SortedMap<IPv6Address, DomainName>
 
     /// From (address, owner) pairs, each address at most once.
     init(v4: [(UInt32, DomainName)], v6: [(IPv6Address, DomainName)]) {
@@ -121,12 +119,12 @@ struct ReverseIndex: Sendable {
             let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - UInt32(bits))
             let low = a.uint32 & mask, high = low | ~mask
             let index = v4.lowerBound(low)
-            return index < v4.keys.count && v4.keys[index] <= high
+            return index < v4.count && v4.keys[index] <= high
         case .v6(let a):
             let (lowHigh, lowLow, highHigh, highLow) = Self.range6(a, bits: bits)
             let start = IPv6Address(high: lowHigh, low: lowLow), end = IPv6Address(high: highHigh, low: highLow)
             let index = v6.lowerBound(start)
-            return index < v6.keys.count && !(end < v6.keys[index])
+            return index < v6.count && !(end < v6.keys[index])
         }
     }
 
@@ -142,8 +140,6 @@ struct ReverseIndex: Sendable {
 struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sequence, Sendable {
     private(set) var keys: [Key] = []
     private(set) var values: [Value] = []
-
-    init() {}
 
     /// From pairs with distinct keys, in any order.
     init(_ pairs: [(Key, Value)]) {

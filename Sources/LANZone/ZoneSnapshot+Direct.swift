@@ -69,5 +69,4 @@ extension ZoneSnapshot {
         }
         return hash
     }
-
 }

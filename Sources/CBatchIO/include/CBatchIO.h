@@ -21,7 +21,6 @@ int lannamed_receive_batch(int fd, void *buffers, size_t slot_size, void *names,
 int lannamed_send_batch(int fd, const void *data, const size_t *offsets, const unsigned *lengths,
                         const void *names, unsigned name_size, const unsigned *name_lengths, unsigned count);
 
-
 /// Names the calling thread (at most 15 bytes are kept), as `top -H` and `perf` show it.
 int lannamed_name_thread(const char *name);
 #endif

@@ -7,7 +7,7 @@ import NIOCore
 /// waiting, the run is not done) when it fires. One NIO task is armed for the earliest deadline.
 /// Used on `loop` only.
 final class LoopTimers: @unchecked Sendable {
-    /// A heap entry: plain numbers, so sifting moves no references; the action waits in `slots`.
+    /// A heap entry: plain numbers, so sifting moves no references; the action waits in `actions`.
     private struct Entry {
         var deadline: UInt64
         var order: UInt64
@@ -20,8 +20,7 @@ final class LoopTimers: @unchecked Sendable {
 
     let loop: any EventLoop
     private var heap: [Entry] = []
-    private var slots: [(() -> Void)?] = []
-    private var freeSlots: [Int] = []
+    private var actions = Slab<() -> Void>()
     private var counter: UInt64 = 0
     /// Deadlines of the NIO tasks armed and not yet run, ascending (usually one).
     private var armed: [UInt64] = []
@@ -41,15 +40,7 @@ final class LoopTimers: @unchecked Sendable {
         assert(loop.inEventLoop)
         let deadline = (now() + amount).uptimeNanoseconds
         counter &+= 1
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = action
-        } else {
-            slot = slots.count
-            slots.append(action)
-        }
-        push(Entry(deadline: deadline, order: counter, slot: slot))
+        push(Entry(deadline: deadline, order: counter, slot: actions.insert(action)))
         if armed.first.map({ deadline < $0 }) ?? true { arm(deadline) }
     }
 
@@ -67,11 +58,7 @@ final class LoopTimers: @unchecked Sendable {
         let current = now().uptimeNanoseconds
         var ran = 0
         while let first = heap.first, first.deadline <= current, ran < 100_000 {
-            let entry = pop()
-            let action = slots[entry.slot]
-            slots[entry.slot] = nil
-            freeSlots.append(entry.slot)
-            action?()
+            actions.remove(pop().slot)()
             ran += 1
         }
         if let next = heap.first?.deadline, armed.first.map({ next < $0 }) ?? true { arm(next) }

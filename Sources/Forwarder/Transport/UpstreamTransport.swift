@@ -6,8 +6,9 @@ import NIOPosix
 /// Sends one query to one upstream and waits for the matching answer. UDP goes through a small
 /// pool of 16 connected sockets per upstream and event loop, each replaced after 32 queries or
 /// 1 s, so source ports keep changing (the kernel picks them at random) while a miss under load
-/// does not pay for a new socket; IDs are random; an answer counts only if it comes from the address queried and
-/// matches the ID and the question. A truncated UDP answer is asked again over TCP.
+/// does not pay for a new socket; IDs are random; an answer counts only if it comes from the
+/// address queried and matches the ID and the question. A truncated UDP answer is asked again
+/// over TCP.
 public struct UpstreamTransport: Sendable {
     public enum Failure: Error, Sendable, Equatable {
         case timeout

@@ -10,7 +10,6 @@ final class CaptureWorker: @unchecked Sendable {
     let queue: LeaseQueue
     let logger: Logger
     private let state = NIOLockedValueBox<(stopped: Bool, capture: PcapCapture?)>((false, nil))
-    private var thread: Thread?
     let counters = NIOLockedValueBox(Counters())
 
     struct Counters {
@@ -29,10 +28,7 @@ final class CaptureWorker: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "capture-\(interface)"
-        self.thread = thread
-        thread.start()
+        startThread(named: "capture-\(interface)") { [self] in loop() }
     }
 
     func stop() {

@@ -62,6 +62,8 @@ struct AnswerTemplates {
         var questionEnd: Int
         var edns: Bool
         var dnssecOK: Bool
+        /// How large the UDP reply may be: the client's EDNS buffer size (within 512 and our
+        /// maximum), 512 without EDNS.
         var payload: Int
     }
 
@@ -184,32 +186,31 @@ struct AnswerTemplates {
     /// the full path, which truncates properly).
     static func write(_ template: Template, query: Query, bytes: UnsafeRawBufferPointer, limit: Int,
                       into buffer: inout ByteBuffer) -> Bool {
-        let size = query.questionEnd + template.sections.count + (query.edns ? 11 : 0)
-        guard size <= limit else { return false }
-        buffer.writeInteger(UInt8(bytes[0]))
-        buffer.writeInteger(UInt8(bytes[1]))
-        buffer.writeInteger(template.flags2 | (bytes[2] & 0x01))
-        buffer.writeInteger(template.flags3 | (bytes[3] & 0x10))
-        buffer.writeInteger(UInt16(1))
-        buffer.writeInteger(template.answerCount)
-        buffer.writeInteger(template.authorityCount)
-        buffer.writeInteger(template.additionalCount + (query.edns ? 1 : 0))
-        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
-        buffer.writeBytes(template.sections)
-        if query.edns { AnswerTemplates.writeOPT(dnssecOK: query.dnssecOK, into: &buffer) }
-        return true
+        writeReply(to: query, bytes: bytes, sections: template.sections.count, limit: limit, into: &buffer) { out in
+            out.putHead(of: query, bytes: bytes, flags2: template.flags2, flags3: template.flags3,
+                        answers: template.answerCount, authorities: template.authorityCount,
+                        additionals: template.additionalCount)
+            template.sections.withUnsafeBytes { out.put($0) }
+        }
     }
 }
 
 extension AnswerTemplates {
-    /// Our OPT record (RFC 6891) at the end of a fast-path reply: our payload size, the DO bit
-    /// copied, no options.
-    static func writeOPT(dnssecOK: Bool, into buffer: inout ByteBuffer) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 11) { raw in
+    /// Writes one fast-path reply into `buffer`: `body` writes the head (`RawWriter.putHead`) and
+    /// `sections` bytes of records into memory reserved for them, and our OPT follows when the
+    /// client sent EDNS. False, with nothing written, if the reply would not fit `limit` (the full
+    /// path then truncates properly).
+    static func writeReply(to query: Query, bytes: UnsafeRawBufferPointer, sections: Int, limit: Int,
+                           into buffer: inout ByteBuffer, _ body: (inout RawWriter) -> Void) -> Bool {
+        let size = query.questionEnd + sections + (query.edns ? 11 : 0)
+        guard size <= limit else { return false }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             var out = RawWriter(raw)
-            out.writeOPT(dnssecOK: dnssecOK)
+            body(&out)
+            if query.edns { out.writeOPT(dnssecOK: query.dnssecOK) }
             return out.position
         }
+        return true
     }
 
     /// Writes a direct answer (a host's addresses, an address's PTR) as the full responder would:
@@ -223,19 +224,10 @@ extension AnswerTemplates {
         case .aaaa(let addresses): (count, rdlength, type) = (addresses.count, 16, 28)
         case .ptr(let target): (count, rdlength, type) = (1, target.wire.count, 12)
         }
-        let size = query.questionEnd + count * (12 + rdlength) + (query.edns ? 11 : 0)
-        guard size <= limit, count > 0 else { return false }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
-            var out = RawWriter(raw)
-            out.put(bytes[0])
-            out.put(bytes[1])
-            out.put(UInt8(0x84) | (bytes[2] & 0x01))
-            out.put((recursionAvailable ? UInt8(0x80) : 0) | (bytes[3] & 0x10))
-            out.put(UInt16(1))
-            out.put(UInt16(count))
-            out.put(UInt16(0))
-            out.put(UInt16(query.edns ? 1 : 0))
-            out.put(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+        guard count > 0 else { return false }
+        return writeReply(to: query, bytes: bytes, sections: count * (12 + rdlength), limit: limit, into: &buffer) { out in
+            out.putHead(of: query, bytes: bytes, flags2: 0x84, flags3: recursionAvailable ? 0x80 : 0,
+                        answers: UInt16(count), authorities: 0, additionals: 0)
             func recordHeader(_ out: inout RawWriter) {
                 out.put(UInt16(0xC00C))
                 out.put(type)
@@ -259,10 +251,7 @@ extension AnswerTemplates {
                 recordHeader(&out)
                 target.wire.withUnsafeBytes { out.put($0) }
             }
-            if query.edns { out.writeOPT(dnssecOK: query.dnssecOK) }
-            return out.position
         }
-        return true
     }
 }
 
@@ -292,6 +281,22 @@ struct RawWriter {
             (base.baseAddress! + position).copyMemory(from: source, byteCount: bytes.count)
         }
         position += bytes.count
+    }
+
+    /// A reply's header and question: the query's ID, `flags2` and `flags3` with the query's RD
+    /// and CD bits, one question as the client wrote it, and the section counts (one more
+    /// additional record when the client sent EDNS: the OPT that `writeOPT` adds).
+    mutating func putHead(of query: AnswerTemplates.Query, bytes: UnsafeRawBufferPointer, flags2: UInt8, flags3: UInt8,
+                          answers: UInt16, authorities: UInt16, additionals: UInt16) {
+        put(bytes[0])
+        put(bytes[1])
+        put(flags2 | (bytes[2] & 0x01))
+        put(flags3 | (bytes[3] & 0x10))
+        put(UInt16(1))
+        put(answers)
+        put(authorities)
+        put(additionals + (query.edns ? 1 : 0))
+        put(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
     }
 
     /// The OPT record this server adds to an answer (RFC 6891): its payload size and DO bit.

@@ -93,32 +93,20 @@ struct ForwardTemplates {
     /// aged, and OPT if the client sent EDNS. False if it would not fit `limit`.
     static func write(_ entry: Entry, query: AnswerTemplates.Query, bytes: UnsafeRawBufferPointer, limit: Int, now: Double,
                       into buffer: inout ByteBuffer) -> Bool {
-        let size = query.questionEnd + entry.sections.count + (query.edns ? 11 : 0)
-        guard size <= limit else { return false }
         let age = UInt32(max(0, now - entry.storedAt))
         let wantsAD = query.dnssecOK || bytes[3] & 0x20 != 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
-            var out = RawWriter(raw)
-            out.put(bytes[0])
-            out.put(bytes[1])
-            out.put(UInt8(0x80) | (bytes[2] & 0x01))
-            out.put((entry.flags3 & (wantsAD ? 0xFF : ~0x20)) | (bytes[3] & 0x10))
-            out.put(UInt16(1))
-            out.put(entry.answerCount)
-            out.put(entry.authorityCount)
-            out.put(entry.additionalCount + (query.edns ? 1 : 0))
-            out.put(UnsafeRawBufferPointer(rebasing: bytes[12..<query.questionEnd]))
+        return AnswerTemplates.writeReply(to: query, bytes: bytes, sections: entry.sections.count, limit: limit,
+                                          into: &buffer) { out in
+            out.putHead(of: query, bytes: bytes, flags2: 0x80, flags3: entry.flags3 & (wantsAD ? 0xFF : ~0x20),
+                        answers: entry.answerCount, authorities: entry.authorityCount, additionals: entry.additionalCount)
             let sectionsStart = out.position
             entry.sections.withUnsafeBytes { out.put($0) }
             // Each TTL counted down by the entry's age (never below zero).
             for offset in entry.ttlOffsets {
                 let at = sectionsStart + offset
-                let ttl = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
-                raw.storeBytes(of: (ttl > age ? ttl - age : 0).bigEndian, toByteOffset: at, as: UInt32.self)
+                let ttl = UInt32(bigEndian: out.base.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+                out.base.storeBytes(of: (ttl > age ? ttl - age : 0).bigEndian, toByteOffset: at, as: UInt32.self)
             }
-            if query.edns { out.writeOPT(dnssecOK: query.dnssecOK) }
-            return out.position
         }
-        return true
     }
 }

@@ -25,13 +25,9 @@ final class ForwardingGate: Sendable {
     /// The client's address, read straight from the socket address (no text on the query path).
     static func address(of socket: SocketAddress?) -> IPAddress? {
         switch socket {
-        case .v4(let v4)?:
-            return .v4(IPv4Address(uint32: UInt32(bigEndian: v4.address.sin_addr.s_addr)))
-        case .v6(let v6)?:
-            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            return IPv6Address(bytes: bytes).map { .v6($0) }
-        default:
-            return nil
+        case .v4(let v4)?: SocketAddressBytes.address(of: v4.address)
+        case .v6(let v6)?: SocketAddressBytes.address(of: v6.address)
+        default: nil
         }
     }
 

@@ -53,21 +53,23 @@ enum SocketAddressBytes {
     /// The sender's address as lannamed's type (the access list and the forwarder use it).
     static func address(of name: UnsafePointer<sockaddr_storage>) -> IPAddress? {
         switch Int32(name.pointee.ss_family) {
-        case AF_INET:
-            return name.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                .v4(IPv4Address(uint32: UInt32(bigEndian: $0.pointee.sin_addr.s_addr)))
-            }
-        case AF_INET6:
-            return name.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                withUnsafeBytes(of: sin6.pointee.sin6_addr) { bytes in
-                    var high: UInt64 = 0, low: UInt64 = 0
-                    for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
-                    for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
-                    return .v6(IPv6Address(high: high, low: low))
-                }
-            }
-        default:
-            return nil
+        case AF_INET: return name.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address(of: $0.pointee) }
+        case AF_INET6: return name.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address(of: $0.pointee) }
+        default: return nil
+        }
+    }
+
+    static func address(of sin: sockaddr_in) -> IPAddress {
+        .v4(IPv4Address(uint32: UInt32(bigEndian: sin.sin_addr.s_addr)))
+    }
+
+    /// Without an intermediate array (this runs for every IPv6 query).
+    static func address(of sin6: sockaddr_in6) -> IPAddress {
+        withUnsafeBytes(of: sin6.sin6_addr) { bytes in
+            var high: UInt64 = 0, low: UInt64 = 0
+            for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
+            for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
+            return .v6(IPv6Address(high: high, low: low))
         }
     }
 }

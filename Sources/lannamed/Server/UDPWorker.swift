@@ -54,14 +54,10 @@ final class UDPWorker: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            // Named from inside: on Linux a name set before `start()` does not reach the thread.
-            _ = lannamed_name_thread("lannamed-udp")
+        startThread(named: "lannamed-udp") { [self] in
             run()
             finished.signal()
         }
-        thread.name = "lannamed-udp"
-        thread.start()
     }
 
     /// Asks the thread to stop; it notices within 200 ms.
@@ -211,7 +207,7 @@ final class UDPWorker: @unchecked Sendable {
         let client = SocketAddressBytes.address(of: name)
         var forwardMiss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?
         if let query = templates.inspect(bytes) {
-            let limit = query.edns ? query.payload : 512
+            let limit = query.payload
             if let direct = snapshot.directAnswer(lowercasedWire: query.key.name, type: query.key.type) {
                 return AnswerTemplates.write(direct, ttl: snapshot.config.hostTTL, recursionAvailable: gate.forwarder != nil,
                                              query: query, bytes: bytes, limit: limit, into: &out)
@@ -289,7 +285,7 @@ final class UDPWorker: @unchecked Sendable {
                     let now = ForwardTemplates.now()
                     if let entry = ForwardTemplates.entry(for: answer, key: shape.key, at: now) {
                         inbox.withLockedValue { $0.append((shape.key, entry)) }
-                        let limit = shape.query.edns ? shape.query.payload : 512
+                        let limit = shape.query.payload
                         var buffer = ByteBufferAllocator().buffer(capacity: shape.query.questionEnd + entry.sections.count + 11)
                         let written = query.withUnsafeBytes { raw in
                             ForwardTemplates.write(entry, query: shape.query, bytes: raw, limit: limit, now: now, into: &buffer)

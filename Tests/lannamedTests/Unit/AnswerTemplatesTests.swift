@@ -52,7 +52,7 @@ struct AnswerTemplatesTests {
                      templates: inout AnswerTemplates) -> (direct: [UInt8]?, template: [UInt8]?) {
         bytes.withUnsafeBytes { raw in
             guard let query = AnswerTemplates.inspect(raw) else { return (nil, nil) }
-            let limit = query.edns ? query.payload : 512
+            let limit = query.payload
             var direct: [UInt8]?
             if let answer = snapshot.directAnswer(lowercasedWire: query.key.name, type: query.key.type) {
                 var buffer = ByteBuffer()

@@ -57,17 +57,26 @@ import Testing
             return nil
         }
 
-        func remove() { try? FileManager.default.removeItem(at: directory) }
+        private var consumer: Task<Void, Never>?
+
+        /// Runs the service's consumer, as the daemon does.
+        func start() {
+            let service = service
+            consumer = Task { await service.consume() }
+        }
+
+        /// Stops the consumer and removes the store.
+        func stop() {
+            queue.finish()
+            consumer?.cancel()
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     @Test func leasesWithinTheGapWaitForItsEndAndArePublishedTogether() async throws {
         let fixture = try Fixture(minimumGap: 1.0)
-        defer { fixture.remove() }
-        let consumer = Task { await fixture.service.consume() }
-        defer {
-            fixture.queue.finish()
-            consumer.cancel()
-        }
+        fixture.start()
+        defer { fixture.stop() }
         // After a quiet spell: published at once (well within the gap).
         fixture.push("first", 10)
         let first = await fixture.waitFor("first")
@@ -87,12 +96,8 @@ import Testing
 
     @Test func withoutAGapEachQuietLeaseIsPublishedAtOnce() async throws {
         let fixture = try Fixture(minimumGap: 0)
-        defer { fixture.remove() }
-        let consumer = Task { await fixture.service.consume() }
-        defer {
-            fixture.queue.finish()
-            consumer.cancel()
-        }
+        fixture.start()
+        defer { fixture.stop() }
         for (index, name) in ["alpha", "beta", "gamma"].enumerated() {
             fixture.push(name, UInt8(20 + index))
             #expect(await fixture.waitFor(name) != nil, "\(name)")

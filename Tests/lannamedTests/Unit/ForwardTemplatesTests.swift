@@ -40,7 +40,7 @@ struct ForwardTemplatesTests {
                                                        checkingDisabled: cd)
                         guard let entry = ForwardTemplates.entry(for: upstream, key: key, at: storedAt) else { return nil }
                         var buffer = ByteBuffer()
-                        let limit = shape.edns ? shape.payload : 512
+                        let limit = shape.payload
                         guard ForwardTemplates.write(entry, query: shape, bytes: raw, limit: limit, now: storedAt + age,
                                                      into: &buffer) else { return nil }
                         return Array(buffer.readableBytesView)

@@ -126,18 +126,18 @@ import Testing
         ("[2001:db8::1]", "[2001:db8::1]:53"),
     ])
     func parses(text: String, expected: String) throws {
-        #expect(try Endpoint(parsing: text).description == expected)
+        #expect(try Endpoint(setting: text).description == expected)
     }
 
     @Test(arguments: ["", "host:53", "1.2.3.4:", "1.2.3.4:x", "[::1", "[::1]53", "1.2.3.4:70000", "[::1]:-1"])
     func rejects(text: String) {
-        #expect(throws: ConfigError.self) { try Endpoint(parsing: text) }
+        #expect(throws: ConfigError.self) { try Endpoint(setting: text) }
     }
 
     @Test func serverNameAddressesPreferSpecificListenAddresses() throws {
-        let specific = [try Endpoint(parsing: "198.51.100.1:53"), try Endpoint(parsing: "[2001:db8::1]:53")]
+        let specific = [try Endpoint(setting: "198.51.100.1:53"), try Endpoint(setting: "[2001:db8::1]:53")]
         #expect(InterfaceAddresses.forServerName(listening: specific).map(\.description) == ["198.51.100.1", "2001:db8::1"])
-        let wildcard = [try Endpoint(parsing: "0.0.0.0:53")]
+        let wildcard = [try Endpoint(setting: "0.0.0.0:53")]
         #expect(!InterfaceAddresses.forServerName(listening: wildcard).isEmpty)
     }
 }

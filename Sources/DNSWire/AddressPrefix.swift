@@ -1,5 +1,3 @@
-import DNSWire
-
 /// An address prefix such as `198.51.100.0/24` or `2001:db8::/32`.
 public struct AddressPrefix: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
@@ -54,22 +52,4 @@ public struct AddressPrefix: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(length)" }
-}
-
-/// Who may use the forwarder: lannamed is never an open resolver.
-public struct AccessList: Sendable, Hashable {
-    public var prefixes: [AddressPrefix]
-
-    public init(_ prefixes: [AddressPrefix]) {
-        self.prefixes = prefixes
-    }
-
-    public static let loopback = [
-        AddressPrefix(address: IPAddress("127.0.0.0")!, length: 8),
-        AddressPrefix(address: IPAddress("::1")!, length: 128),
-    ]
-
-    public func allows(_ address: IPAddress) -> Bool {
-        prefixes.contains { $0.contains(address) }
-    }
 }

@@ -1,7 +1,6 @@
-import DNSWire
 import Testing
 
-@testable import Forwarder
+@testable import DNSWire
 
 @Suite struct AddressPrefixTests {
     func prefix(_ text: String) throws -> AddressPrefix { try AddressPrefix(parsing: text) }

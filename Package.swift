@@ -29,9 +29,18 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(
-            name: "Forwarder",
+            name: "DNSClient",
             dependencies: [
                 "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "Forwarder",
+            dependencies: [
+                "DNSWire", "DNSClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -56,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "lannamed",
             dependencies: [
-                "DNSWire", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer", "CBatchIO",
+                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer", "CBatchIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,21 +1,29 @@
 import DNSWire
-import Forwarder
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// The few outgoing exchanges zone transfers need (SOA checks, NOTIFY, AXFR/IXFR streams), each
-/// on its own short-lived socket with a hard deadline: the channel is closed when the deadline
-/// passes, which ends every wait on it.
-enum DNSClient {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// Outgoing DNS exchanges that are not the forwarder's pooled UDP: SOA checks, NOTIFY, zone
+/// transfer streams, and the TCP retry of a truncated forwarded answer. Each uses its own
+/// short-lived socket with a hard deadline: the channel is closed when the deadline passes,
+/// which ends every wait on it.
+public enum DNSClient {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        /// True when the deadline passed (rather than a refused or broken connection).
+        public var timedOut: Bool
+
+        public init(description: String, timedOut: Bool = false) {
+            self.description = description
+            self.timedOut = timedOut
+        }
     }
 
     /// One query over UDP; the first datagram from `server` with the query's ID is the answer.
     /// The socket is connected, so a server that is not running fails at once (ICMP port
     /// unreachable) rather than at the deadline.
-    static func udp(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount,
-                    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> [UInt8] {
+    public static func udp(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount,
+                           group: any EventLoopGroup) async throws -> [UInt8] {
         let remote = try SocketAddress(server)
         let channel = try await DatagramBootstrap(group: group)
             .connect(to: remote) { channel in
@@ -36,15 +44,16 @@ enum DNSClient {
             }
             return nil
         }
-        guard let answer else { throw Failure(description: "no answer from \(server) within \(timeout.nanoseconds / 1_000_000) ms") }
+        guard let answer else {
+            throw Failure(description: "no answer from \(server) within \(timeout.nanoseconds / 1_000_000) ms", timedOut: true)
+        }
         return answer
     }
 
     /// One query over TCP; `onMessage` sees each response message in order and returns whether
     /// more are expected (a zone transfer's stream). The deadline covers the whole exchange.
-    static func tcp(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount,
-                    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                    onMessage: ([UInt8]) throws -> Bool) async throws {
+    public static func tcp(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount, group: any EventLoopGroup,
+                           onMessage: ([UInt8]) throws -> Bool) async throws {
         let remote = try SocketAddress(server)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(min(timeout, .seconds(5)))
@@ -54,7 +63,11 @@ enum DNSClient {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
+        let expired = NIOLockedValueBox(false)
+        let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) {
+            expired.withLockedValue { $0 = true }
+            channel.channel.close(promise: nil)
+        }
         defer { deadline.cancel() }
         let finished: Bool = try await channel.executeThenClose { inbound, outbound in
             var frame = ByteBuffer()
@@ -67,13 +80,40 @@ enum DNSClient {
             return false
         }
         guard finished else {
-            throw Failure(description: "\(server) closed the connection or did not finish within \(timeout.nanoseconds / 1_000_000_000) s")
+            throw Failure(description: "\(server) closed the connection or did not finish within \(timeout.nanoseconds / 1_000_000_000) s",
+                          timedOut: expired.withLockedValue { $0 })
+        }
+    }
+
+    /// One answer over TCP: the first message `accept` takes (the forwarder checks ID and
+    /// question there); an error thrown by `accept` ends the exchange.
+    public static func tcpAnswer(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount, group: any EventLoopGroup,
+                                 accept: ([UInt8]) throws -> Bool) async throws -> [UInt8] {
+        var answer: [UInt8]?
+        try await tcp(query, to: server, timeout: timeout, group: group) { bytes in
+            guard try accept(bytes) else { return true }
+            answer = bytes
+            return false
+        }
+        guard let answer else { throw Failure(description: "no answer from \(server)") }
+        return answer
+    }
+
+    /// UDP, then TCP when the answer is truncated (TC set), as RFC 7766 asks of a client.
+    public static func exchange(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount,
+                                group: any EventLoopGroup) async throws -> [UInt8] {
+        let answer = try await udp(query, to: server, timeout: timeout, group: group)
+        guard answer.count >= 3, answer[2] & 0x02 != 0 else { return answer }
+        let id = query.count >= 2 ? UInt16(query[0]) << 8 | UInt16(query[1]) : 0
+        return try await tcpAnswer(query, to: server, timeout: timeout, group: group) {
+            $0.count >= 12 && UInt16($0[0]) << 8 | UInt16($0[1]) == id
         }
     }
 }
 
 extension SocketAddress {
-    init(_ endpoint: Endpoint) throws {
+    /// The socket address of `endpoint`, made from its bytes' text.
+    public init(_ endpoint: Endpoint) throws {
         switch endpoint.address {
         case .v4(let v4):
             self = try SocketAddress(ipAddress: v4.description, port: endpoint.port)

@@ -1,3 +1,4 @@
+import DNSClient
 import DNSWire
 import NIOConcurrencyHelpers
 import NIOCore
@@ -122,65 +123,24 @@ public struct UpstreamTransport: Sendable {
         }
     }
 
+    /// The TCP retry of a truncated answer, through the shared client: the first framed answer
+    /// that matches the query.
     func tcp(_ query: Message, _ upstream: Upstream, timeout: Double) async throws(Failure) -> Message {
-        let remote = try Self.socketAddress(upstream)
-        let loop = group.next()
-        let promise = loop.makePromise(of: Message.self)
-        let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { promise.fail(Failure.timeout) }
-        let channel: any Channel
+        let server = Endpoint(address: upstream.address, port: upstream.port)
         do {
-            channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(.milliseconds(Int64(timeout * 1000)))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(StreamAnswerHandler(query: query, promise: promise))
-                    }
-                }
-                .connect(to: remote).get()
+            let bytes = try await DNSClient.tcpAnswer(query.serialize(), to: server, timeout: .nanoseconds(Int64(timeout * 1e9)),
+                                                      group: group) { bytes in
+                guard let answer = try? Message(bytes: bytes) else { throw Failure.malformed }
+                return Self.matches(answer, query)
+            }
+            guard let answer = try? Message(bytes: bytes) else { throw Failure.malformed }
+            return answer
+        } catch let failure as Failure {
+            throw failure
+        } catch let failure as DNSClient.Failure where failure.timedOut {
+            throw .timeout
         } catch {
-            timer.cancel()
-            promise.fail(Failure.network("\(error)"))
             throw .network("\(error)")
         }
-        let bytes = query.serialize()
-        var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
-        buffer.writeInteger(UInt16(bytes.count))
-        buffer.writeBytes(bytes)
-        channel.writeAndFlush(buffer).whenFailure { error in promise.fail(Failure.network("\(error)")) }
-        defer {
-            timer.cancel()
-            channel.close(promise: nil)
-        }
-        return try await Self.wait(promise)
-    }
-}
-
-/// The TCP counterpart: the first framed answer that matches.
-final class StreamAnswerHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    let query: Message
-    let promise: EventLoopPromise<Message>
-
-    init(query: Message, promise: EventLoopPromise<Message>) {
-        self.query = query
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        guard let answer = try? Message(bytes: Array(frame.readableBytesView)) else {
-            promise.fail(UpstreamTransport.Failure.malformed)
-            return
-        }
-        if UpstreamTransport.matches(answer, query) { promise.succeed(answer) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(UpstreamTransport.Failure.network("connection closed"))
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(UpstreamTransport.Failure.network("\(error)"))
     }
 }

@@ -172,7 +172,7 @@ struct RunCommand: AsyncParsableCommand {
         let hub = SnapshotHub(loops: Array(group.makeIterator()), initial: initial)
         var secondary: SecondaryService?
         if let primary = settings.transfer.secondaryOf {
-            secondary = SecondaryService(primary: primary, origin: zoneConfig.origin, auth: auth, store: store, logger: logger) {
+            secondary = SecondaryService(primary: primary, origin: zoneConfig.origin, auth: auth, store: store, group: group, logger: logger) {
                 hub.publish(secondaries: $0)
             }
         }
@@ -196,7 +196,7 @@ struct RunCommand: AsyncParsableCommand {
         let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
         if let journal, !settings.transfer.notify.isEmpty {
-            let notifier = NotifySender(targets: settings.transfer.notify, auth: auth, interval: settings.transfer.notifyInterval,
+            let notifier = NotifySender(targets: settings.transfer.notify, auth: auth, interval: settings.transfer.notifyInterval, group: group,
                                         logger: logger)
             journal.onChange = { apexes, snapshot in notifier.zonesChanged(apexes, in: snapshot) }
             // At start every zone is announced: secondaries catch up with changes made meanwhile.

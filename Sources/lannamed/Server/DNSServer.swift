@@ -1,3 +1,4 @@
+import DNSClient
 import Forwarder
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import DNSClient
 import DNSWire
 import LANZone
 import Logging
@@ -25,6 +26,7 @@ actor NotifySender: Service {
     let auth: TransferAuth
     let interval: Duration
     let logger: Logger
+    let group: any EventLoopGroup
     private var pending: [Key: Pending] = [:]
     private var inFlight = Set<Key>()
     private var lastSent: [Key: ContinuousClock.Instant] = [:]
@@ -37,7 +39,8 @@ actor NotifySender: Service {
         attempts >= 6 ? .seconds(60) : .seconds(1 << max(0, attempts - 1))
     }
 
-    init(targets: [Endpoint], auth: TransferAuth, interval: Double, logger: Logger) {
+    init(targets: [Endpoint], auth: TransferAuth, interval: Double, group: any EventLoopGroup, logger: Logger) {
+        self.group = group
         self.targets = targets
         self.auth = auth
         self.interval = .milliseconds(Int(interval * 1000))
@@ -92,11 +95,11 @@ actor NotifySender: Service {
                 item.since = item.since ?? now
                 pending[key] = item
                 lastSent[key] = now
-                let auth = auth, logger = logger
+                let auth = auth, logger = logger, loops = self.group
                 group.addTask {
                     let serial: UInt32
                     if case .soa(let soa) = item.soa.data { serial = soa.serial } else { serial = 0 }
-                    return (key, serial, await Self.send(item.soa, to: key.target, auth: auth, logger: logger))
+                    return (key, serial, await Self.send(item.soa, to: key.target, auth: auth, group: loops, logger: logger))
                 }
             }
             for await (key, serial, outcome) in group {
@@ -128,13 +131,14 @@ actor NotifySender: Service {
 
     enum Outcome { case acknowledged, refused(ResponseCode), noAnswer }
 
-    static func send(_ soa: ResourceRecord, to target: Endpoint, auth: TransferAuth, logger: Logger) async -> Outcome {
+    static func send(_ soa: ResourceRecord, to target: Endpoint, auth: TransferAuth, group: any EventLoopGroup,
+                     logger: Logger) async -> Outcome {
         var header = Header(id: UInt16.random(in: 0...UInt16.max), opcode: .notify, authoritative: true)
         header.rcode = 0
         let message = Message(header: header, questions: [Question(name: soa.name, type: .soa)], answers: [soa])
         let (bytes, signature) = auth.sign(message.serialize())
         do {
-            let reply = try await DNSClient.udp(bytes, to: target, timeout: .seconds(2))
+            let reply = try await DNSClient.udp(bytes, to: target, timeout: .seconds(2), group: group)
             guard let response = try? Message(bytes: reply), response.header.isResponse,
                   response.header.opcode == .notify else { return .noAnswer }
             if case .failed(let why) = auth.checkResponse(reply, to: signature) {

@@ -1,3 +1,4 @@
+import DNSClient
 import DNSWire
 import Foundation
 import LANZone
@@ -27,6 +28,7 @@ actor SecondaryService: Service {
     let auth: TransferAuth
     let store: HostStore
     let logger: Logger
+    let group: any EventLoopGroup
     /// Hands the current set of zones to the query path.
     let publish: @Sendable (SecondaryZones) -> Void
     private var zones: [DomainName: Tracked] = [:]
@@ -36,13 +38,14 @@ actor SecondaryService: Service {
     private let clock = ContinuousClock()
     private let primaryAddress: IPAddress
 
-    init(primary: Endpoint, origin: DomainName, auth: TransferAuth, store: HostStore, logger: Logger,
+    init(primary: Endpoint, origin: DomainName, auth: TransferAuth, store: HostStore, group: any EventLoopGroup, logger: Logger,
          publish: @escaping @Sendable (SecondaryZones) -> Void) {
         self.primary = primary
         self.origin = origin
         self.auth = auth
         self.store = store
         self.logger = logger
+        self.group = group
         self.publish = publish
         primaryAddress = primary.address
     }
@@ -176,7 +179,7 @@ actor SecondaryService: Service {
         let id = UInt16.random(in: 0...UInt16.max)
         let query = Message(header: Header(id: id), questions: [Question(name: apex, type: .soa)])
         let (bytes, mac) = auth.sign(query.serialize())
-        let reply = try await DNSClient.udp(bytes, to: primary, timeout: .seconds(2))
+        let reply = try await DNSClient.udp(bytes, to: primary, timeout: .seconds(2), group: group)
         if case .failed(let why) = auth.checkResponse(reply, to: mac) {
             throw DNSClient.Failure(description: "the primary's SOA answer fails TSIG: \(why)")
         }
@@ -223,7 +226,7 @@ actor SecondaryService: Service {
         let (bytes, mac) = auth.sign(query.serialize())
         var reader = TransferReader(apex: apex, clientSerial: current?.serial, queryID: id)
         var verifier = auth.streamVerifier(requestMAC: mac)
-        try await DNSClient.tcp(bytes, to: primary, timeout: .seconds(120)) { message in
+        try await DNSClient.tcp(bytes, to: primary, timeout: .seconds(120), group: group) { message in
             if verifier != nil, case .failed(let failure) = verifier!.verify(message, now: TransferAuth.now()) {
                 throw DNSClient.Failure(description: "the transfer fails TSIG: \(failure)")
             }

@@ -57,8 +57,13 @@ let package = Package(
         .target(
             name: "ZoneTransfer",
             dependencies: [
-                "DNSWire",
+                "DNSWire", "DNSClient", "LANZone",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["README.md"]
         ),
@@ -78,7 +83,7 @@ let package = Package(
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
-        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone"]),
+        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "DNSClient", "LANZone", "ZoneTransfer"]),
         .testTarget(name: "ForwarderTests", dependencies: [
             "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

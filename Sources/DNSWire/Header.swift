@@ -116,3 +116,11 @@ public struct EDNS: Hashable, Sendable {
         return ResourceRecord(name: .root, recordClass: RecordClass(udpPayloadSize), ttl: ttl, data: .opt(options))
     }
 }
+
+extension Header {
+    /// The header of a response to this query: ID, opcode, RD and CD echoed; RA as given.
+    public func responseHeader(recursion: Bool = false) -> Header {
+        Header(id: id, isResponse: true, opcode: opcode, recursionDesired: recursionDesired,
+               recursionAvailable: recursion, checkingDisabled: checkingDisabled)
+    }
+}

@@ -1,3 +1,4 @@
+import ZoneTransfer
 import ArgumentParser
 import Forwarder
 import DNSWire
@@ -178,8 +179,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         var transfers: TransferService?
         if journal != nil || secondary != nil || auth.key != nil {
-            transfers = TransferService(hub: hub, journal: journal, allow: settings.transfer.allow, auth: auth,
-                                        secondary: secondary, logger: logger)
+            transfers = TransferService(snapshot: { hub.current }, respond: { QueryResponder.respond(to: $0, snapshot: $1, transport: $2) },
+                                        journal: journal, allow: settings.transfer.allow, auth: auth,
+                                        secondary: secondary, pool: NIOThreadPool.singleton, logger: logger)
         }
         let server = DNSServer(settings: settings.server, hub: hub, gate: gate, transfers: transfers, group: group, logger: logger)
         do {

@@ -1,6 +1,7 @@
 import DNSWire
 import Forwarder
 import LANZone
+import ZoneTransfer
 
 /// Every setting of the daemon, grouped by the part it belongs to. The config file has one TOML
 /// table per group; command-line options override single values.
@@ -141,5 +142,11 @@ struct ConfigError: Error, CustomStringConvertible {
         case let (file?, nil): "\(file): \(message)"
         default: message
         }
+    }
+}
+
+extension Settings {
+    static func parseTSIG(_ text: String) throws(ConfigError) -> TSIGKey {
+        do { return try TSIGKey.parse(text) } catch { throw ConfigError(message: error.description) }
     }
 }

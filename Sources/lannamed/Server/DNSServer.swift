@@ -1,3 +1,4 @@
+import ZoneTransfer
 import DNSClient
 import Forwarder
 import Logging

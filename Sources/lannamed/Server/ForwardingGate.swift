@@ -24,11 +24,7 @@ final class ForwardingGate: Sendable {
 
     /// The client's address, read straight from the socket address (no text on the query path).
     static func address(of socket: SocketAddress?) -> IPAddress? {
-        switch socket {
-        case .v4(let v4)?: SocketAddressBytes.address(of: v4.address)
-        case .v6(let v6)?: SocketAddressBytes.address(of: v6.address)
-        default: nil
-        }
+        IPAddress(socket)
     }
 
     /// Resolves a forwarded question on `loop` (the caller's): `then` runs there, at once for a

@@ -11,7 +11,7 @@ import LANZone
 /// - Over UDP the answer fits the client's EDNS payload size (512 without EDNS); what does not fit
 ///   is sent empty with TC set, so the client retries over TCP (RFC 7766).
 enum QueryResponder {
-    enum Transport: Sendable { case udp, tcp }
+    typealias Transport = DNSTransport
 
     /// The largest UDP payload we send, whatever the client offers (RFC 9715's 1232 is what we
     /// advertise; larger client buffers are honoured up to this).
@@ -131,8 +131,7 @@ enum QueryResponder {
     }
 
     static func responseHeader(for query: Header, recursion: Bool = false) -> Header {
-        Header(id: query.id, isResponse: true, opcode: query.opcode, recursionDesired: query.recursionDesired,
-               recursionAvailable: recursion, checkingDisabled: query.checkingDisabled)
+        query.responseHeader(recursion: recursion)
     }
 
     static func errorResponse(to query: Header, question: Question?, rcode: ResponseCode, edns: EDNS?,

@@ -1,3 +1,4 @@
+import ZoneTransfer
 import Forwarder
 import NIOCore
 

@@ -1,3 +1,5 @@
+import DNSClient
+import ZoneTransfer
 import CBatchIO
 import DNSWire
 import LANZone

@@ -1,3 +1,4 @@
+import ZoneTransfer
 import Foundation
 /// glibc's malloc_trim(3), which the Glibc module does not export.
 @_silgen_name("malloc_trim")

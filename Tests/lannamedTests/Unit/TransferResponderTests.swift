@@ -3,6 +3,7 @@ import LANZone
 import Testing
 
 @testable import lannamed
+@testable import ZoneTransfer
 
 extension TransferTests {
     @Suite("Transfer: AXFR and IXFR answers")

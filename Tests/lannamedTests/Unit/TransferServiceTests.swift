@@ -3,6 +3,7 @@ import LANZone
 import Testing
 
 @testable import lannamed
+@testable import ZoneTransfer
 
 extension TransferTests {
     /// Which messages leave the query fast path for the transfer service.

@@ -1,3 +1,4 @@
+import DNSClient
 import DNSWire
 import Testing
 #if canImport(Glibc)

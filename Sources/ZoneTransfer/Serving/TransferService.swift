@@ -1,5 +1,4 @@
 import DNSWire
-import Forwarder
 import LANZone
 import Logging
 import NIOCore
@@ -16,28 +15,37 @@ import NIOPosix
 /// - NOTIFY: accepted from the primary of a secondary zone, which is then checked at once;
 ///   NOTAUTH for zones this server is not a secondary of.
 /// - A signed query (a secondary's SOA check): answered from the local zones and signed.
-final class TransferService: Sendable {
-    let hub: SnapshotHub
+public final class TransferService: Sendable {
+    /// The newest published snapshot: every transfer is built from one.
+    let snapshot: @Sendable () -> ZoneSnapshot
+    /// The full responder, for a signed ordinary query (its TSIG removed); nil: no answer.
+    let respond: @Sendable ([UInt8], ZoneSnapshot, DNSTransport) -> [UInt8]?
     let journal: TransferJournal?
     let access: AccessList
     let auth: TransferAuth
     let secondary: SecondaryService?
+    /// Where transfers are built: off the event loops.
+    let pool: NIOThreadPool
     let logger: Logger
 
-    init(hub: SnapshotHub, journal: TransferJournal?, allow: [AddressPrefix], auth: TransferAuth,
-         secondary: SecondaryService?, logger: Logger) {
-        self.hub = hub
+    public init(snapshot: @escaping @Sendable () -> ZoneSnapshot,
+                respond: @escaping @Sendable ([UInt8], ZoneSnapshot, DNSTransport) -> [UInt8]?,
+                journal: TransferJournal?, allow: [AddressPrefix], auth: TransferAuth,
+                secondary: SecondaryService?, pool: NIOThreadPool, logger: Logger) {
+        self.snapshot = snapshot
+        self.respond = respond
         self.journal = journal
         access = AccessList(allow)
         self.auth = auth
         self.secondary = secondary
+        self.pool = pool
         self.logger = logger
     }
 
     /// Whether a message is this service's: opcode NOTIFY, a transfer question, or a TSIG (the
     /// last record of the message, RFC 8945 sec. 5.1). Walks the records without building them:
     /// it runs on the slow path of every query while transfers are on.
-    static func claims(_ bytes: [UInt8]) -> Bool {
+    public static func claims(_ bytes: [UInt8]) -> Bool {
         guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return false }
         let opcode = (bytes[2] >> 3) & 0x0F
         if opcode == OpCode.notify.rawValue { return true }
@@ -74,7 +82,7 @@ final class TransferService: Sendable {
 
     /// Answers one message; `send` gets each reply message in order (none: drop), possibly on
     /// another thread. Transfers are built on NIO's blocking pool.
-    func handle(_ bytes: [UInt8], from remote: SocketAddress?, transport: QueryResponder.Transport,
+    public func handle(_ bytes: [UInt8], from remote: SocketAddress?, transport: DNSTransport,
                 send: @escaping @Sendable ([[UInt8]]) -> Void) {
         let query: Message, header: Header
         do {
@@ -87,7 +95,7 @@ final class TransferService: Sendable {
         }
         let question = query.questions.first
         func errorBase(_ rcode: ResponseCode = .noError) -> [UInt8] {
-            var response = Message(header: QueryResponder.responseHeader(for: header), questions: question.map { [$0] } ?? [])
+            var response = Message(header: header.responseHeader(), questions: question.map { [$0] } ?? [])
             response.rcode = rcode
             return response.serialize()
         }
@@ -117,7 +125,7 @@ final class TransferService: Sendable {
                                metadata: ["zone": "\(question.name)", "from": "\(remote.map(describe) ?? "?")"])
                 return reply(.notAuth)
             }
-            var response = Message(header: QueryResponder.responseHeader(for: header), questions: [question])
+            var response = Message(header: header.responseHeader(), questions: [question])
             response.header.authoritative = true
             send([auth.signResponse(response.serialize(), requestMAC: requestMAC)])
             secondary.notified(question.name)
@@ -129,8 +137,7 @@ final class TransferService: Sendable {
             // A signed ordinary query: answered from the local zones, signed.
             var plain = query
             plain.additionals.removeAll { $0.type == RecordType(250) }
-            let snapshot = hub.current
-            let answer = QueryResponder.respond(to: plain.serialize(), snapshot: snapshot, transport: transport)
+            let answer = respond(plain.serialize(), snapshot(), transport)
             send(answer.map { [auth.signResponse($0, requestMAC: requestMAC)] } ?? [])
             return
         }
@@ -142,17 +149,17 @@ final class TransferService: Sendable {
         guard let journal else { return reply(.refused) }
         if transport == .udp {
             guard question.type == .ixfr else { return reply(.formErr) }
-            let snapshot = hub.current
+            let snapshot = snapshot()
             guard let soa = snapshot.soa(of: question.name), snapshot.isTransferable(question.name) else { return reply(.notAuth) }
-            var response = Message(header: QueryResponder.responseHeader(for: header), questions: [question], answers: [soa])
+            var response = Message(header: header.responseHeader(), questions: [question], answers: [soa])
             response.header.authoritative = true
             send([auth.signResponse(response.serialize(), requestMAC: requestMAC)])
             return
         }
-        let snapshot = hub.current
+        let snapshot = snapshot()
         let logger = logger, signer = auth
         let client = remote.map(describe) ?? "?"
-        NIOThreadPool.singleton.submit { state in
+        pool.submit { state in
             guard state == .active else { return send([]) }
             switch TransferResponder.respond(to: query, snapshot: snapshot, journal: journal.journal) {
             case .stream(let messages, let kind):
@@ -161,7 +168,7 @@ final class TransferService: Sendable {
                                                        "what": "\(kind)", "messages": "\(messages.count)"])
                 send(signer.signStream(messages, requestMAC: requestMAC))
             case .error(let rcode):
-                var response = Message(header: QueryResponder.responseHeader(for: header), questions: [question])
+                var response = Message(header: header.responseHeader(), questions: [question])
                 response.rcode = rcode
                 send([signer.signResponse(response.serialize(), requestMAC: requestMAC)])
             }

@@ -5,22 +5,22 @@ import Logging
 /// Gives each published snapshot its per-zone serials and keeps the IXFR journal in the store.
 /// Used only under `ZoneRefresher`'s lock (one rebuild at a time), which is what makes the
 /// unchecked Sendable sound.
-final class TransferJournal: @unchecked Sendable {
+public final class TransferJournal: @unchecked Sendable {
     let store: HostStore
     let limits: HostStore.JournalLimits
     let logger: Logger
     private var versions = ZoneVersions()
     /// Called with the zones whose serial moved, after the step is stored (NOTIFY goes out).
-    var onChange: (@Sendable ([DomainName], ZoneSnapshot) -> Void)?
+    public var onChange: (@Sendable ([DomainName], ZoneSnapshot) -> Void)?
 
-    init(store: HostStore, limits: HostStore.JournalLimits = .init(), logger: Logger) {
+    public init(store: HostStore, limits: HostStore.JournalLimits = .init(), logger: Logger) {
         self.store = store
         self.limits = limits
         self.logger = logger
     }
 
     /// The first snapshot after start: serials from the stored versions.
-    func start(_ snapshot: ZoneSnapshot) -> ZoneSnapshot {
+    public func start(_ snapshot: ZoneSnapshot) -> ZoneSnapshot {
         let stored: [ZoneVersion]
         do {
             stored = try store.zoneVersions()
@@ -34,7 +34,7 @@ final class TransferJournal: @unchecked Sendable {
     }
 
     /// A rebuilt snapshot after `published`.
-    func advance(from published: ZoneSnapshot, to snapshot: ZoneSnapshot) -> ZoneSnapshot {
+    public func advance(from published: ZoneSnapshot, to snapshot: ZoneSnapshot) -> ZoneSnapshot {
         let step = versions.advance(from: published, to: snapshot)
         save(step)
         return step.snapshot

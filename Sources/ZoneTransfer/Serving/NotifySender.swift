@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// Tells secondaries that a zone changed (RFC 1996): one NOTIFY per zone and secondary, retried
 /// until the secondary acknowledges it, and never more often than `interval` per zone and
 /// secondary, so a burst of DHCP changes sends one NOTIFY (with the latest serial), not hundreds.
-actor NotifySender: Service {
+public actor NotifySender: Service {
     struct Key: Hashable {
         var apex: DomainName
         var target: Endpoint
@@ -39,7 +39,7 @@ actor NotifySender: Service {
         attempts >= 6 ? .seconds(60) : .seconds(1 << max(0, attempts - 1))
     }
 
-    init(targets: [Endpoint], auth: TransferAuth, interval: Double, group: any EventLoopGroup, logger: Logger) {
+    public init(targets: [Endpoint], auth: TransferAuth, interval: Double, group: any EventLoopGroup, logger: Logger) {
         self.group = group
         self.targets = targets
         self.auth = auth
@@ -48,7 +48,7 @@ actor NotifySender: Service {
     }
 
     /// Called (from any thread) with the zones whose serial moved.
-    nonisolated func zonesChanged(_ apexes: [DomainName], in snapshot: ZoneSnapshot) {
+    public nonisolated func zonesChanged(_ apexes: [DomainName], in snapshot: ZoneSnapshot) {
         let records = apexes.compactMap { snapshot.soa(of: $0) }
         Task { await self.enqueue(records) }
     }
@@ -74,7 +74,7 @@ actor NotifySender: Service {
         await sendDue()
     }
 
-    func run() async throws {
+    public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .milliseconds(100)) } catch { return }

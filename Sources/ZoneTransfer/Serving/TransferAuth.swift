@@ -1,13 +1,14 @@
 import DNSWire
 import Foundation
-import ZoneTransfer
 
 /// The TSIG key (RFC 8945) that signs this server's transfers and NOTIFY messages, or none. With
 /// a key, transfer requests and NOTIFY must be signed with it; without one, messages go unsigned.
-struct TransferAuth: Sendable {
-    let key: TSIGKey?
+public struct TransferAuth: Sendable {
+    public let key: TSIGKey?
 
-    static let none = TransferAuth(key: nil)
+    public init(key: TSIGKey?) { self.key = key }
+
+    public static let none = TransferAuth(key: nil)
 
     static func now() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
 
@@ -74,11 +75,5 @@ struct TransferAuth: Sendable {
     func streamVerifier(requestMAC: [UInt8]?) -> TSIGStreamVerifier? {
         guard let key, let requestMAC else { return nil }
         return TSIGStreamVerifier(key: key, requestMAC: requestMAC)
-    }
-}
-
-extension Settings {
-    static func parseTSIG(_ text: String) throws(ConfigError) -> TSIGKey {
-        do { return try TSIGKey.parse(text) } catch { throw ConfigError(message: error.description) }
     }
 }

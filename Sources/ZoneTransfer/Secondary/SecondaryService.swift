@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// server holds nothing yet). A failed check is retried after SOA RETRY; without any contact for
 /// SOA EXPIRE seconds the zone answers SERVFAIL until the primary is back. Every copy is stored
 /// in SQLite, so a restart while the primary is down still answers.
-actor SecondaryService: Service {
+public actor SecondaryService: Service {
     struct Tracked {
         var zone: TransferredZone?
         /// Unix time of the last contact with the primary about this zone.
@@ -38,7 +38,7 @@ actor SecondaryService: Service {
     private let clock = ContinuousClock()
     private let primaryAddress: IPAddress
 
-    init(primary: Endpoint, origin: DomainName, auth: TransferAuth, store: HostStore, group: any EventLoopGroup, logger: Logger,
+    public init(primary: Endpoint, origin: DomainName, auth: TransferAuth, store: HostStore, group: any EventLoopGroup, logger: Logger,
          publish: @escaping @Sendable (SecondaryZones) -> Void) {
         self.primary = primary
         self.origin = origin
@@ -71,7 +71,7 @@ actor SecondaryService: Service {
     }
 
     nonisolated func acceptsNotify(for apex: DomainName, from remote: SocketAddress?) -> Bool {
-        guard let remote, ForwardingGate.address(of: remote) == primaryAddress else { return false }
+        guard let remote, IPAddress(remote) == primaryAddress else { return false }
         return true
     }
 
@@ -89,7 +89,7 @@ actor SecondaryService: Service {
         zones[apex]?.due = clock.now
     }
 
-    func run() async throws {
+    public func run() async throws {
         load()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

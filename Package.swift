@@ -44,6 +44,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .systemLibrary(
@@ -67,10 +69,27 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(
+            name: "HostSystem",
+            dependencies: ["DNSWire", "CBatchIO"],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "DNSServer",
+            dependencies: [
+                "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "CBatchIO", "HostSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "lannamed",
             dependencies: [
-                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer", "CBatchIO",
+                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer", "HostSystem", "DNSServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -83,7 +102,7 @@ let package = Package(
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
-        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "DNSClient", "LANZone", "ZoneTransfer"]),
+        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "DNSClient", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder"]),
         .testTarget(name: "ForwarderTests", dependencies: [
             "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

@@ -1,3 +1,5 @@
+import HostSystem
+import DNSServer
 import ZoneTransfer
 import ArgumentParser
 import Forwarder
@@ -183,7 +185,7 @@ struct RunCommand: AsyncParsableCommand {
                                         journal: journal, allow: settings.transfer.allow, auth: auth,
                                         secondary: secondary, pool: NIOThreadPool.singleton, logger: logger)
         }
-        let server = DNSServer(settings: settings.server, hub: hub, gate: gate, transfers: transfers, group: group, logger: logger)
+        let server = DNSListeners(options: settings.server.listenerOptions, hub: hub, gate: gate, transfers: transfers, group: group, logger: logger)
         do {
             try await server.bind()
         } catch let error as PortCheck.Failure {

@@ -1,3 +1,4 @@
+import DNSServer
 import DNSWire
 import Forwarder
 import LANZone
@@ -28,6 +29,10 @@ struct Settings: Sendable {
         var threads: Int = 0
         var tcpIdleTimeout: Double = 10
         var maxTCPConnections: Int = 512
+
+        var listenerOptions: DNSListeners.Options {
+            DNSListeners.Options(listen: listen, tcpIdleTimeout: tcpIdleTimeout, maxTCPConnections: maxTCPConnections)
+        }
     }
 
     struct Store: Sendable {

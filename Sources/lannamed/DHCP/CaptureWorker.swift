@@ -1,3 +1,4 @@
+import HostSystem
 import DHCPWatch
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import DNSServer
 import DHCPWatch
 import DNSWire
 import Foundation

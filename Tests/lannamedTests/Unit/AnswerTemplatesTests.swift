@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import lannamed
+@testable import DNSServer
 
 /// The UDP fast lanes (direct answers from the snapshot, per-loop templates) must give the very
 /// bytes the full responder gives, for every query shape they accept.

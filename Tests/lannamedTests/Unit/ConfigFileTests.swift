@@ -1,9 +1,11 @@
+import HostSystem
 import DNSWire
 import Foundation
 import LANZone
 import Testing
 
 @testable import lannamed
+@testable import DNSServer
 
 @Suite struct ConfigFileTests {
     func load(_ text: String) throws(ConfigError) -> Settings {

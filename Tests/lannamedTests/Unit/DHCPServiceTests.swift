@@ -7,6 +7,7 @@ import Testing
 
 @testable import DHCPWatch
 @testable import lannamed
+@testable import DNSServer
 
 /// How the DHCP service turns queued lease events into published zones (DHCP/DHCPService.swift):
 /// a lease is published at once after a quiet spell; leases arriving within the pacing gap after

@@ -4,6 +4,7 @@ import Testing
 
 @testable import Forwarder
 @testable import lannamed
+@testable import DNSServer
 
 /// Forwarded answers kept as bytes (Server/ForwardTemplates.swift) must give the bytes the full
 /// path gives for the same cached answer at the same age: the client's ID, flags and question,

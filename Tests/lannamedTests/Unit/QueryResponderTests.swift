@@ -3,6 +3,7 @@ import LANZone
 import Testing
 
 @testable import lannamed
+@testable import DNSServer
 
 /// The server's protocol rules, bytes in and bytes out, no sockets.
 @Suite struct QueryResponderTests {

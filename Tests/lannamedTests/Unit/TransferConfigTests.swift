@@ -4,6 +4,7 @@ import LANZone
 import Testing
 
 @testable import lannamed
+@testable import DNSServer
 
 extension TransferTests {
     /// The `[transfer]` table of the config file and the run command's transfer options.

@@ -3,6 +3,7 @@ import LANZone
 import Testing
 
 @testable import lannamed
+@testable import DNSServer
 @testable import ZoneTransfer
 
 extension TransferTests {

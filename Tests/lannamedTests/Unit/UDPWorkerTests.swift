@@ -6,6 +6,7 @@ import Glibc
 #endif
 
 @testable import lannamed
+@testable import DNSServer
 
 /// The raw socket plumbing of the UDP workers: addresses to and from the kernel's form, and the
 /// socket options a worker's socket gets.

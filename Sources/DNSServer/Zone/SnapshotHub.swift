@@ -5,7 +5,7 @@ import NIOCore
 /// Hands the current zone snapshot to every event loop without a lock on the query path: each
 /// loop owns a cell that only its own thread reads and writes; a new snapshot reaches a loop as a
 /// task scheduled on it.
-final class SnapshotHub: Sendable {
+public final class SnapshotHub: Sendable {
     /// One per event loop; read and written only on that loop's thread (publish hops onto the
     /// loop before writing), which is what makes the unchecked Sendable sound.
     final class Cell: @unchecked Sendable {
@@ -16,7 +16,7 @@ final class SnapshotHub: Sendable {
     private let cells: [ObjectIdentifier: (loop: any EventLoop, cell: Cell)]
     private let latest: NIOLockedValueBox<ZoneSnapshot>
 
-    init(loops: [any EventLoop], initial: ZoneSnapshot) {
+    public init(loops: [any EventLoop], initial: ZoneSnapshot) {
         var cells: [ObjectIdentifier: (loop: any EventLoop, cell: Cell)] = [:]
         for loop in loops {
             cells[ObjectIdentifier(loop)] = (loop, Cell(initial))
@@ -32,11 +32,11 @@ final class SnapshotHub: Sendable {
     }
 
     /// The newest snapshot, for status and for code off the query path.
-    var current: ZoneSnapshot { latest.withLockedValue { $0 } }
+    public var current: ZoneSnapshot { latest.withLockedValue { $0 } }
 
     /// Hands `snapshot` to every loop, unless a newer one (by store generation) is out already.
     /// The secondary zones published last stay attached.
-    func publish(_ snapshot: ZoneSnapshot) {
+    public func publish(_ snapshot: ZoneSnapshot) {
         latest.withLockedValue { current in
             guard snapshot.generation >= current.generation else { return }
             current = snapshot.withSecondaries(current.secondaries)
@@ -46,7 +46,7 @@ final class SnapshotHub: Sendable {
     }
 
     /// Replaces the secondary zones (a transfer finished, a zone expired).
-    func publish(secondaries: SecondaryZones) {
+    public func publish(secondaries: SecondaryZones) {
         latest.withLockedValue { current in
             current = current.withSecondaries(secondaries)
             distribute(current)

@@ -1,14 +1,18 @@
-import Forwarder
 import Logging
 import ServiceLifecycle
 
 /// Probes upstreams marked down until they answer again, and logs every change of an upstream's
 /// state, so the log tells which upstream is in use.
-struct UpstreamMonitor: Service {
+public struct UpstreamMonitor: Service {
     let forwarder: Forwarder
     let logger: Logger
 
-    func run() async throws {
+    public init(forwarder: Forwarder, logger: Logger) {
+        self.forwarder = forwarder
+        self.logger = logger
+    }
+
+    public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await forwarder.probeDownUpstreams() }

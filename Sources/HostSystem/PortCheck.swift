@@ -1,3 +1,4 @@
+import DNSWire
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,16 +6,16 @@ import Glibc
 
 /// Checks that a port can be bound before the real listeners take it, and when it cannot, says
 /// who holds it (from /proc) and what to do instead.
-enum PortCheck {
-    enum Proto: String { case udp, tcp }
+public enum PortCheck {
+    public enum Proto: String { case udp, tcp }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
     }
 
     /// Binds and closes a plain socket (no SO_REUSEPORT, so another process's SO_REUSEPORT
     /// socket on the port is found too).
-    static func probe(_ endpoint: Endpoint, proto: Proto) throws(Failure) {
+    public static func probe(_ endpoint: Endpoint, proto: Proto) throws(Failure) {
         let isV6: Bool
         if case .v6 = endpoint.address { isV6 = true } else { isV6 = false }
         let fd = socket(isV6 ? AF_INET6 : AF_INET, proto == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
@@ -47,7 +48,7 @@ enum PortCheck {
         throw Failure(description: explain(errno: code, endpoint: endpoint, proto: proto))
     }
 
-    static func explain(errno code: Int32, endpoint: Endpoint, proto: Proto) -> String {
+    public static func explain(errno code: Int32, endpoint: Endpoint, proto: Proto) -> String {
         switch code {
         case EADDRINUSE:
             // The sockets that conflict: the same address, a wildcard, or anything for a wildcard.
@@ -78,14 +79,14 @@ enum PortCheck {
         }
     }
 
-    struct Holder: Hashable {
-        var pid: Int
-        var name: String
-        var local: String
+    public struct Holder: Hashable, Sendable {
+        public var pid: Int
+        public var name: String
+        public var local: String
     }
 
     /// Processes with a socket bound to `port` (listening for TCP), read from /proc.
-    static func holders(port: Int, proto: Proto) -> [Holder] {
+    public static func holders(port: Int, proto: Proto) -> [Holder] {
         var inodes: [String: String] = [:]  // inode -> local address text
         for (file, isV6) in [("/proc/net/\(proto.rawValue)", false), ("/proc/net/\(proto.rawValue)6", true)] {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
@@ -114,7 +115,7 @@ enum PortCheck {
     }
 
     /// /proc/net addresses are the in-memory words in hex (little-endian per 32-bit word here).
-    static func procAddress(_ hex: String, isV6: Bool) -> String {
+    public static func procAddress(_ hex: String, isV6: Bool) -> String {
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex {
@@ -128,5 +129,3 @@ enum PortCheck {
         return ordered.map(String.init).joined(separator: ".")
     }
 }
-
-import DNSWire

@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// The machine's own addresses, to publish for the server's name when it listens on wildcards.
-enum InterfaceAddresses {
+public enum InterfaceAddresses {
     /// Addresses of interfaces that are up, loopback and link-local excluded, IPv4 first.
-    static func current() -> [IPAddress] {
+    public static func current() -> [IPAddress] {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0, let first = head else { return [] }
         defer { freeifaddrs(head) }
@@ -40,7 +40,7 @@ enum InterfaceAddresses {
 
     /// Every address of every interface that is up, loopback and link-local included, with its
     /// prefix length (from the netmask): the default clients the forwarder serves.
-    static func prefixes() -> [(address: IPAddress, length: Int)] {
+    public static func prefixes() -> [(address: IPAddress, length: Int)] {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0, let first = head else { return [] }
         defer { freeifaddrs(head) }
@@ -71,7 +71,7 @@ enum InterfaceAddresses {
 
     /// What the server's own name resolves to: the specific listen addresses if there are any
     /// that are not wildcards, otherwise the machine's interfaces, otherwise loopback.
-    static func forServerName(listening endpoints: [Endpoint]) -> [IPAddress] {
+    public static func forServerName(listening endpoints: [Endpoint]) -> [IPAddress] {
         var specific: [IPAddress] = []
         for endpoint in endpoints where !endpoint.isWildcard && !specific.contains(endpoint.address) {
             specific.append(endpoint.address)

@@ -10,8 +10,8 @@ import LANZone
 ///   BADVERS. Zone transfers: REFUSED (not offered). Names outside every local zone: REFUSED.
 /// - Over UDP the answer fits the client's EDNS payload size (512 without EDNS); what does not fit
 ///   is sent empty with TC set, so the client retries over TCP (RFC 7766).
-enum QueryResponder {
-    typealias Transport = DNSTransport
+public enum QueryResponder {
+    public typealias Transport = DNSTransport
 
     /// The largest UDP payload we send, whatever the client offers (RFC 9715's 1232 is what we
     /// advertise; larger client buffers are honoured up to this).
@@ -35,7 +35,7 @@ enum QueryResponder {
     }
 
     /// The local-only answer (no forwarder): what tests of the protocol rules call.
-    static func respond(to bytes: [UInt8], snapshot: ZoneSnapshot, transport: Transport) -> [UInt8]? {
+    public static func respond(to bytes: [UInt8], snapshot: ZoneSnapshot, transport: Transport) -> [UInt8]? {
         switch decide(bytes, snapshot: snapshot, transport: transport, forwarding: .none) {
         case .reply(let reply): return reply
         case .drop: return nil

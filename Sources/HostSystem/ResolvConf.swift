@@ -2,8 +2,8 @@ import DNSWire
 import Foundation
 
 /// The nameservers of /etc/resolv.conf, the default upstreams.
-enum ResolvConf {
-    static func nameservers(path: String = "/etc/resolv.conf") -> [IPAddress] {
+public enum ResolvConf {
+    public static func nameservers(path: String = "/etc/resolv.conf") -> [IPAddress] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(whereSeparator: \.isNewline).compactMap { line in
             let fields = line.split(whereSeparator: \.isWhitespace)

@@ -3,11 +3,11 @@ import Forwarder
 import NIOCore
 
 /// The forwarder and who may use it, shared by every listener.
-final class ForwardingGate: Sendable {
-    let forwarder: Forwarder?
+public final class ForwardingGate: Sendable {
+    public let forwarder: Forwarder?
     let access: AccessList
 
-    init(forwarder: Forwarder?, access: AccessList) {
+    public init(forwarder: Forwarder?, access: AccessList) {
         self.forwarder = forwarder
         self.access = access
     }

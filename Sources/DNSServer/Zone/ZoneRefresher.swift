@@ -1,16 +1,14 @@
-import ZoneTransfer
 import Foundation
+import LANZone
+import NIOConcurrencyHelpers
+import ZoneTransfer
+
 /// glibc's malloc_trim(3), which the Glibc module does not export.
 @_silgen_name("malloc_trim")
 func glibcMallocTrim(_ pad: Int) -> Int32
-import LANZone
-import Logging
-import NIOPosix
-import NIOConcurrencyHelpers
-import ServiceLifecycle
 
 /// Rebuilds the snapshot from the store and publishes it; one rebuild at a time.
-final class ZoneRefresher: Sendable {
+public final class ZoneRefresher: Sendable {
     let store: HostStore
     let hub: SnapshotHub
     let config: ZoneConfig
@@ -20,9 +18,9 @@ final class ZoneRefresher: Sendable {
     /// When the heap was last trimmed after a rebuild, and whether a trim is scheduled.
     private let trimming = NIOLockedValueBox((last: 0.0, scheduled: false))
     /// How long the last rebuild took, in seconds (for pacing republishes).
-    let lastRebuild = NIOLockedValueBox(0.0)
+    public let lastRebuild = NIOLockedValueBox(0.0)
 
-    init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil) {
+    public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil) {
         self.store = store
         self.hub = hub
         self.config = config
@@ -30,7 +28,7 @@ final class ZoneRefresher: Sendable {
     }
 
     /// Reads the store and builds a snapshot from it.
-    static func build(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
+    public static func build(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
         let snapshot = try read(store: store, config: config)
         // The host rows read to build it are gone now: hand their memory back to the system.
         _ = glibcMallocTrim(0)
@@ -44,7 +42,7 @@ final class ZoneRefresher: Sendable {
 
     /// Rebuilds if the store moved past what is served; returns the snapshot now served.
     @discardableResult
-    func refresh(force: Bool = false) throws(ZoneError) -> ZoneSnapshot {
+    public func refresh(force: Bool = false) throws(ZoneError) -> ZoneSnapshot {
         lock.lock()
         defer { lock.unlock() }
         let served = hub.current
@@ -85,49 +83,6 @@ final class ZoneRefresher: Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + wait) {
             trimming.withLockedValue { $0 = (last: Date().timeIntervalSince1970, scheduled: false) }
             _ = glibcMallocTrim(0)
-        }
-    }
-}
-
-/// Keeps the served snapshot in step with the store when another process, such as
-/// `lannamed hosts add`, changes it: polls the store's change counter (one row, cheap) and
-/// rebuilds when it moved.
-struct ZoneWatcher: Service {
-    let refresher: ZoneRefresher
-    let interval: Double
-    let logger: Logger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await self.poll() }
-    }
-
-    private func poll() async {
-        var failing = false
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-            } catch {
-                return
-            }
-            do {
-                let before = refresher.hub.current.generation
-                let refresher = refresher
-                // SQLite and the snapshot build block: on NIO's blocking pool.
-                let snapshot = try await NIOThreadPool.singleton.runIfActive { try refresher.refresh() }
-                if failing {
-                    logger.info("database readable again", metadata: ["path": "\(refresher.store.path)"])
-                    failing = false
-                }
-                if snapshot.generation != before {
-                    logger.debug("zone reloaded", metadata: ["hosts": "\(snapshot.hostCount)", "serial": "\(snapshot.serial)"])
-                }
-            } catch {
-                if !failing {
-                    logger.error("cannot read the database; still answering from the last snapshot",
-                                 metadata: ["error": "\(error)"])
-                    failing = true
-                }
-            }
         }
     }
 }

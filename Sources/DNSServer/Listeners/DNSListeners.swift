@@ -1,5 +1,7 @@
 import ZoneTransfer
 import DNSClient
+import DNSWire
+import HostSystem
 import Forwarder
 import Logging
 import NIOCore
@@ -13,8 +15,21 @@ import Glibc
 /// The UDP and TCP listeners. On each listen address it opens one UDP socket per event loop
 /// (SO_REUSEPORT, so the kernel spreads datagrams over the cores), each served by a `UDPWorker`
 /// thread paired with that loop, and one TCP listener.
-final class DNSServer: Service {
-    let settings: Settings.Server
+public final class DNSListeners: Service {
+    /// Where and how to listen.
+    public struct Options: Sendable {
+        public var listen: [Endpoint]
+        public var tcpIdleTimeout: Double
+        public var maxTCPConnections: Int
+
+        public init(listen: [Endpoint], tcpIdleTimeout: Double = 10, maxTCPConnections: Int = 512) {
+            self.listen = listen
+            self.tcpIdleTimeout = tcpIdleTimeout
+            self.maxTCPConnections = maxTCPConnections
+        }
+    }
+
+    let settings: Options
     let hub: SnapshotHub
     let gate: ForwardingGate
     /// Transfers, NOTIFY and signed messages, when this server takes part in zone transfers.
@@ -25,8 +40,8 @@ final class DNSServer: Service {
     private let channels = NIOLockedValueBox<[any Channel]>([])
     private let workers = NIOLockedValueBox<[UDPWorker]>([])
 
-    init(settings: Settings.Server, hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil,
-         group: MultiThreadedEventLoopGroup, logger: Logger) {
+    public init(options settings: Options, hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil,
+                group: MultiThreadedEventLoopGroup, logger: Logger) {
         self.transfers = transfers
         self.settings = settings
         self.hub = hub
@@ -37,7 +52,7 @@ final class DNSServer: Service {
     }
 
     /// Binds every listener, or fails with a sentence that says why (and who holds a busy port).
-    func bind() async throws {
+    public func bind() async throws {
         for endpoint in settings.listen {
             try PortCheck.probe(endpoint, proto: .udp)
             try PortCheck.probe(endpoint, proto: .tcp)
@@ -83,7 +98,7 @@ final class DNSServer: Service {
         return try await bootstrap.bind(to: address).get()
     }
 
-    func run() async throws {
+    public func run() async throws {
         try? await gracefulShutdown()
         try await close()
     }
@@ -105,4 +120,3 @@ final class DNSServer: Service {
     }
 }
 
-extension PortCheck.Failure: @unchecked Sendable {}

@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET (Type=notify units).
-enum SystemdNotify {
+public enum SystemdNotify {
     @discardableResult
-    static func send(_ state: String) -> Bool {
+    public static func send(_ state: String) -> Bool {
         guard let path = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"], !path.isEmpty else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }

@@ -1,3 +1,4 @@
+import HostSystem
 import DNSClient
 import ZoneTransfer
 import CBatchIO

@@ -69,6 +69,19 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(name: "Timekeeping", exclude: ["README.md"]),
+        .target(
+            name: "DHCPNames",
+            dependencies: [
+                "DHCPWatch", "LANZone", "DNSWire", "HostSystem", "Timekeeping",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"]
+        ),
         .target(
             name: "HostSystem",
             dependencies: ["DNSWire", "CBatchIO"],
@@ -77,7 +90,7 @@ let package = Package(
         .target(
             name: "DNSServer",
             dependencies: [
-                "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "CBatchIO", "HostSystem",
+                "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "CBatchIO", "HostSystem", "Timekeeping",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -89,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "lannamed",
             dependencies: [
-                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "ZoneTransfer", "HostSystem", "DNSServer",
+                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "HostSystem", "DNSServer", "Timekeeping",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -102,11 +115,12 @@ let package = Package(
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
-        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "DNSClient", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder"]),
+        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "DNSClient", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder", "DHCPNames", "Timekeeping"]),
         .testTarget(name: "ForwarderTests", dependencies: [
             "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "DHCPNamesTests", dependencies: ["DHCPNames"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire"], exclude: ["Fixtures"]),
-        .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
+        .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DHCPNames", "DNSWire", "LANZone", "Timekeeping"], exclude: ["Fixtures"]),
     ]
 )

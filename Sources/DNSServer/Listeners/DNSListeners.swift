@@ -103,7 +103,8 @@ public final class DNSListeners: Service {
         try await close()
     }
 
-    private func close() async throws {
+    /// Stops the UDP workers and closes every listener.
+    public func close() async throws {
         let running = workers.withLockedValue { running in
             defer { running = [] }
             return running

@@ -1,6 +1,7 @@
 import Foundation
 import LANZone
 import NIOConcurrencyHelpers
+import Timekeeping
 import ZoneTransfer
 
 /// glibc's malloc_trim(3), which the Glibc module does not export.
@@ -20,7 +21,12 @@ public final class ZoneRefresher: Sendable {
     /// How long the last rebuild took, in seconds (for pacing republishes).
     public let lastRebuild = NIOLockedValueBox(0.0)
 
-    public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil) {
+    /// Times rebuilds (for the DHCP pacing) and heap trims.
+    let clock: ServerClock
+
+    public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil,
+                clock: ServerClock = .system) {
+        self.clock = clock
         self.store = store
         self.hub = hub
         self.config = config
@@ -50,11 +56,11 @@ public final class ZoneRefresher: Sendable {
             let state = try store.state()
             if state.generation == served.generation { return served }
         }
-        let started = Date().timeIntervalSince1970
+        let started = clock.now()
         var snapshot = try Self.read(store: store, config: config)
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
-        let now = Date().timeIntervalSince1970
+        let now = clock.now()
         lastRebuild.withLockedValue { $0 = now - started }
         trimHeap(now: now)
         return snapshot
@@ -79,9 +85,9 @@ public final class ZoneRefresher: Sendable {
             _ = glibcMallocTrim(0)
             return
         }
-        let trimming = trimming
+        let trimming = trimming, clock = clock
         DispatchQueue.global().asyncAfter(deadline: .now() + wait) {
-            trimming.withLockedValue { $0 = (last: Date().timeIntervalSince1970, scheduled: false) }
+            trimming.withLockedValue { $0 = (last: clock.now(), scheduled: false) }
             _ = glibcMallocTrim(0)
         }
     }

@@ -9,11 +9,14 @@ import ServiceLifecycle
 public struct ZoneWatcher: Service {
     let refresher: ZoneRefresher
     let interval: Double
+    /// SQLite and the snapshot build block: they run here, off the event loops.
+    let pool: NIOThreadPool
     let logger: Logger
 
-    public init(refresher: ZoneRefresher, interval: Double, logger: Logger) {
+    public init(refresher: ZoneRefresher, interval: Double, pool: NIOThreadPool, logger: Logger) {
         self.refresher = refresher
         self.interval = interval
+        self.pool = pool
         self.logger = logger
     }
 
@@ -32,8 +35,7 @@ public struct ZoneWatcher: Service {
             do {
                 let before = refresher.hub.current.generation
                 let refresher = refresher
-                // SQLite and the snapshot build block: on NIO's blocking pool.
-                let snapshot = try await NIOThreadPool.singleton.runIfActive { try refresher.refresh() }
+                let snapshot = try await pool.runIfActive { try refresher.refresh() }
                 if failing {
                     logger.info("database readable again", metadata: ["path": "\(refresher.store.path)"])
                     failing = false

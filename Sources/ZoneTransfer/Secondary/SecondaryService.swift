@@ -37,6 +37,7 @@ public actor SecondaryService: Service {
     private var published: [DomainName: Bool] = [:]
     private let clock = ContinuousClock()
     private let primaryAddress: IPAddress
+    private var loaded = false
 
     public init(primary: Endpoint, origin: DomainName, auth: TransferAuth, store: HostStore, group: any EventLoopGroup, logger: Logger,
          publish: @escaping @Sendable (SecondaryZones) -> Void) {
@@ -50,8 +51,11 @@ public actor SecondaryService: Service {
         primaryAddress = primary.address
     }
 
-    /// Loads the stored copies and publishes them (expired ones as SERVFAIL).
-    func load() {
+    /// Loads the stored copies and publishes them (expired ones as SERVFAIL). The daemon calls
+    /// it before it says it is ready, so a restarted secondary answers from its copies at once.
+    public func load() {
+        guard !loaded else { return }
+        loaded = true
         let now = clock.now
         do {
             for stored in try store.secondaryZones() {

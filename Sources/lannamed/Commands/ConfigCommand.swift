@@ -28,7 +28,7 @@ struct ConfigCommand: AsyncParsableCommand {
             if !settings.forwarding.upstreams.isEmpty {
                 printOut("  upstreams \(settings.forwarding.upstreams.map(\.description).joined(separator: " "))")
             }
-            let transfers = RunCommand.describeTransfers(settings.transfer, zones: 0)
+            let transfers = Runtime.describeTransfers(settings.transfer, zones: 0)
                 .replacingOccurrences(of: "0 zones to ", with: "zones to ")
             if transfers != "off" { printOut("  transfers \(transfers)") }
         }

@@ -8,12 +8,20 @@ import Testing
 @testable import DHCPWatch
 @testable import lannamed
 @testable import DNSServer
+@testable import DHCPNames
 
 /// How the DHCP service turns queued lease events into published zones (DHCP/DHCPService.swift):
 /// a lease is published at once after a quiet spell; leases arriving within the pacing gap after
 /// a republish wait for the gap's end and are published together, by a timer, without a later
 /// lease having to come.
 @Suite(.serialized) struct DHCPServiceTests {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
     final class Fixture: @unchecked Sendable {
         let directory: URL
         let store: HostStore
@@ -31,8 +39,11 @@ import Testing
             let refresher = ZoneRefresher(store: store, hub: hub, config: config)
             var options = DHCPService.Options(protected: ["wpad"])
             options.minimumRepublishGap = minimumGap
-            service = DHCPService(store: store, refresher: refresher, queue: queue, workers: [], files: [],
-                                  options: options, logger: Logger(label: "test"))
+            let publisher = DHCPService.Publisher(refresh: { try refresher.refresh() },
+                                                  lastRebuild: { refresher.lastRebuild.withLockedValue { $0 } })
+            service = DHCPService(store: store, publisher: publisher, queue: queue, workers: [], files: [],
+                                  options: options, clock: .system, loop: DHCPServiceTests.group.next(), pool: DHCPServiceTests.pool,
+                                  logger: Logger(label: "test"))
         }
 
         func push(_ name: String, _ last: UInt8) {

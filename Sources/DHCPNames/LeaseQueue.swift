@@ -4,22 +4,27 @@ import NIOConcurrencyHelpers
 /// Carries lease events from the capture threads to the one task that writes them, in order.
 /// Producers append under a lock and ring a doorbell; the consumer takes everything queued at
 /// once, so a burst becomes one transaction.
-final class LeaseQueue: Sendable {
-    struct Item: Sendable {
-        var event: LeaseEvent
+public final class LeaseQueue: Sendable {
+    public struct Item: Sendable {
+        public var event: LeaseEvent
         /// The interface it was captured on; nil for a replayed file (never probed).
-        var interface: String?
+        public var interface: String?
+
+        public init(event: LeaseEvent, interface: String?) {
+            self.event = event
+            self.interface = interface
+        }
     }
 
     private let items = NIOLockedValueBox<[Item]>([])
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
-    init() {
+    public init() {
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    func push(_ new: [Item]) {
+    public func push(_ new: [Item]) {
         guard !new.isEmpty else { return }
         items.withLockedValue { $0.append(contentsOf: new) }
         ring.yield()

@@ -2,6 +2,8 @@ import DNSServer
 import DHCPWatch
 import DNSWire
 import Foundation
+import NIOCore
+import Timekeeping
 import LANZone
 import Logging
 import NIOConcurrencyHelpers
@@ -13,38 +15,66 @@ import ServiceLifecycle
 /// once. It also ends leases: a lease past its end is probed with ARP on the interface it was
 /// seen on, kept if the device answers, dropped if not (replayed and relayed leases are never
 /// probed: they are dropped at their end).
-final class DHCPService: Service {
-    struct Options: Sendable {
-        var requestedLifetime: Double = 3600
-        var extendAfterProbe: Double = 300
-        var expiryInterval: Double = 5
-        var protected: Set<String>
-        /// Bounds of the gap between two republishes while leases stream in (see `republishGap`).
-        var minimumRepublishGap: Double = 0
-        var maximumRepublishGap: Double = 0.05
+public final class DHCPService: Service {
+    public struct Options: Sendable {
+        public var requestedLifetime: Double = 3600
+        public var extendAfterProbe: Double = 300
+        public var expiryInterval: Double = 5
+        public var protected: Set<String>
+        /// Bounds of the gap between two republishes while leases stream in (`RepublishPacer`).
+        public var minimumRepublishGap: Double = 0
+        public var maximumRepublishGap: Double = 0.05
+
+        public init(requestedLifetime: Double = 3600, protected: Set<String>) {
+            self.requestedLifetime = requestedLifetime
+            self.protected = protected
+        }
+    }
+
+    /// How the zone is republished after a change: a rebuild from the store, and how long the
+    /// last rebuild took (for pacing).
+    public struct Publisher: Sendable {
+        let refresh: @Sendable () throws -> ZoneSnapshot
+        let lastRebuild: @Sendable () -> Double
+
+        public init(refresh: @escaping @Sendable () throws -> ZoneSnapshot, lastRebuild: @escaping @Sendable () -> Double) {
+            self.refresh = refresh
+            self.lastRebuild = lastRebuild
+        }
     }
 
     let store: HostStore
-    let refresher: ZoneRefresher
+    let publisher: Publisher
     let queue: LeaseQueue
     let workers: [CaptureWorker]
     let files: [String]
     let options: Options
+    let clock: ServerClock
+    /// Where the put-off republish's tick is timed.
+    let loop: any EventLoop
+    /// Where SQLite, snapshot builds, ARP probes and capture files run: never on the cooperative
+    /// threads that answer forwarded queries.
+    let pool: NIOThreadPool
     let logger: Logger
 
-    init(store: HostStore, refresher: ZoneRefresher, queue: LeaseQueue, workers: [CaptureWorker], files: [String],
-         options: Options, logger: Logger) {
+    public init(store: HostStore, publisher: Publisher, queue: LeaseQueue, workers: [CaptureWorker], files: [String],
+                options: Options, clock: ServerClock, loop: any EventLoop, pool: NIOThreadPool, logger: Logger) {
         self.store = store
-        self.refresher = refresher
+        self.publisher = publisher
         self.queue = queue
         self.workers = workers
         self.files = files
         self.options = options
+        self.clock = clock
+        self.loop = loop
+        self.pool = pool
         self.logger = logger
+        pacer = NIOLockedValueBox(RepublishPacer(minimumGap: options.minimumRepublishGap,
+                                                 maximumGap: options.maximumRepublishGap))
     }
 
     /// Opens every interface now, so that a wrong name or a missing permission stops the start.
-    static func openWorkers(interfaces: [String], queue: LeaseQueue, logger: Logger) throws(PcapCapture.Failure) -> [CaptureWorker] {
+    public static func openWorkers(interfaces: [String], queue: LeaseQueue, logger: Logger) throws(PcapCapture.Failure) -> [CaptureWorker] {
         var workers: [CaptureWorker] = []
         for interface in interfaces {
             workers.append(try CaptureWorker(interface: interface, queue: queue, logger: logger))
@@ -52,18 +82,17 @@ final class DHCPService: Service {
         return workers
     }
 
-    func run() async throws {
+    public func run() async throws {
         for worker in workers { worker.start() }
         let files = files
         let queue = queue
         let logger = logger
-        // Reading a capture file blocks: it runs on NIO's blocking-I/O pool, never on the
-        // cooperative threads that answer forwarded queries.
+        let pool = pool, clock = clock
         let replays = Task {
             for path in files {
                 do {
-                    let summary = try await NIOThreadPool.singleton.runIfActive {
-                        try CaptureReplay.replay(path: path, into: queue, now: Date().timeIntervalSince1970)
+                    let summary = try await pool.runIfActive {
+                        try CaptureReplay.replay(path: path, into: queue, now: clock.now())
                     }
                     logger.info("replayed capture", metadata: [
                         "file": "\(path)", "frames": "\(summary.frames)", "dhcp": "\(summary.messages)",
@@ -78,7 +107,7 @@ final class DHCPService: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.consume() }
             group.addTask { await self.expireLoop() }
-            await gracefulShutdown2()
+            try? await gracefulShutdown()
             for worker in workers { worker.stop() }
             queue.finish()
             group.cancelAll()
@@ -86,128 +115,65 @@ final class DHCPService: Service {
         _ = await replays.value
     }
 
-    private func gracefulShutdown2() async {
-        try? await gracefulShutdown()
-    }
-
     // MARK: - Registrations
 
     func consume() async {
         for await batch in queue.batches() {
-            // An empty batch is a tick: a republish put off by the pacing below may be due.
-            // SQLite and the snapshot build block: on NIO's blocking pool.
-            _ = try? await NIOThreadPool.singleton.runIfActive { self.apply(batch) }
+            // An empty batch is a tick: a republish put off by the pacing may be due.
+            _ = try? await pool.runIfActive { self.apply(batch) }
         }
     }
 
-    func changes(for items: [LeaseQueue.Item]) -> [DeviceChange] {
-        var changes: [DeviceChange] = []
-        for item in items {
-            switch item.event {
-            case .bound(let lease):
-                if lease.noDNSUpdate {
-                    logger.debug("client asked for no DNS update", metadata: ["mac": "\(lease.mac)"])
-                    continue
-                }
-                if lease.name == nil, let raw = lease.rawName {
-                    logger.notice("DHCP hostname sanitises to nothing; only an earlier name of this device is kept",
-                                  metadata: ["mac": "\(lease.mac)", "hostname": "\(String(decoding: raw, as: UTF8.self))"])
-                }
-                let end = lease.leaseEnd
-                    ?? (lease.state == .requested ? lease.seenAt + options.requestedLifetime : lease.seenAt + 315_360_000)
-                changes.append(.register(DeviceRegistration(
-                    name: lease.name, mac: lease.mac.description, address: lease.address, leaseEnd: end,
-                    state: lease.state.rawValue, relayed: lease.relayed, interface: item.interface, seenAt: lease.seenAt)))
-            case .released(let mac, let address, let at):
-                changes.append(.release(mac: mac.description, address: address, at: at))
-            case .cancelled(let mac, let address, let at):
-                changes.append(.cancel(mac: mac.description, address: address, at: at))
-            }
-        }
-        // A REQUEST and its ACK in one batch: one write.
-        return DeviceChange.collapsingRepeats(changes)
-    }
-
-    /// Republishing state, touched only by the consumer (one batch at a time) and the timer that
-    /// rings for a put-off republish.
-    struct Publishing {
-        /// When the zone was last republished from DHCP.
-        var last = 0.0
-        /// Stored changes not yet published: how many events, and when the newest was seen.
-        var unpublished = 0
-        var newest = 0.0
-        /// A tick is already scheduled.
-        var tickScheduled = false
-    }
-
-    private let publishing = NIOLockedValueBox(Publishing())
+    /// Republishing state, touched by the consumer (one batch at a time) and the tick.
+    private let pacer: NIOLockedValueBox<RepublishPacer>
     /// How many times the zone was republished from DHCP.
     let republishes = NIOLockedValueBox(0)
 
-    /// The shortest gap between two republishes while leases stream in: twice the last rebuild
-    /// (so rebuilding takes at most a third of a core), at most 50 ms.
-    var republishGap: Double {
-        max(options.minimumRepublishGap,
-            min(options.maximumRepublishGap, 2 * refresher.lastRebuild.withLockedValue { $0 }))
-    }
-
     func apply(_ items: [LeaseQueue.Item]) {
         do {
+            let pacing: RepublishPacer.Action
             if !items.isEmpty {
-                let outcomes = try store.apply(changes(for: items), protected: options.protected)
+                let (changes, notes) = LeaseMapping.changes(for: items, requestedLifetime: options.requestedLifetime)
+                log(notes)
+                let outcomes = try store.apply(changes, protected: options.protected)
                 log(outcomes)
-                let newest = items.map { item -> Double in
-                    switch item.event {
-                    case .bound(let lease): lease.seenAt
-                    case .released(_, _, let at), .cancelled(_, _, let at): at
-                    }
-                }.max() ?? 0
-                publishing.withLockedValue {
-                    $0.unpublished += items.count
-                    $0.newest = max($0.newest, newest)
-                }
+                let newest = LeaseMapping.newest(items)
+                pacer.withLockedValue { $0.stored(events: items.count, newest: newest) }
             }
-            let state = publishing.withLockedValue { $0 }
-            guard state.unpublished > 0 else { return }
-            let now = Date().timeIntervalSince1970
-            // While more events are already queued (a replay, a storm), republish at most every
-            // 100 ms: the next batch will.
-            if queue.pending > 0 && now - state.last < 0.1 { return }
-            // Too soon after the last rebuild: publish when the gap is over. A lone batch after
-            // a quiet spell is published at once.
-            let gap = republishGap
-            if now - state.last < gap {
-                scheduleTick(after: state.last + gap - now)
+            let now = clock.now(), queued = queue.pending, lastRebuild = publisher.lastRebuild()
+            pacing = pacer.withLockedValue { $0.decide(now: now, queued: queued, lastRebuild: lastRebuild) }
+            switch pacing {
+            case .none:
                 return
+            case .tick(let delay):
+                let queue = queue, pacer = pacer
+                loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                    pacer.withLockedValue { $0.tickRang() }
+                    queue.tick()
+                }
+            case .publish(let events, let newest):
+                // Counted first: the new zone answers as soon as it is published.
+                republishes.withLockedValue { $0 += 1 }
+                let snapshot = try publisher.refresh()
+                logger.debug("zone updated from DHCP", metadata: [
+                    "events": "\(events)", "serial": "\(snapshot.serial)",
+                    "capture_to_answer_ms": "\(Int((clock.now() - newest) * 1000))",
+                ])
             }
-            publishing.withLockedValue {
-                $0.last = now
-                $0.unpublished = 0
-                $0.newest = 0
-            }
-            let snapshot = try refresher.refresh()
-            republishes.withLockedValue { $0 += 1 }
-            let latency = Date().timeIntervalSince1970 - state.newest
-            logger.debug("zone updated from DHCP", metadata: [
-                "events": "\(state.unpublished)", "serial": "\(snapshot.serial)",
-                "capture_to_answer_ms": "\(Int(latency * 1000))",
-            ])
         } catch {
             logger.error("cannot store DHCP registrations", metadata: ["error": "\(error)", "events": "\(items.count)"])
         }
     }
 
-    /// Rings the consumer (an empty batch) after `delay` seconds, once.
-    private func scheduleTick(after delay: Double) {
-        let first = publishing.withLockedValue { state -> Bool in
-            defer { state.tickScheduled = true }
-            return !state.tickScheduled
-        }
-        guard first else { return }
-        let queue = queue, publishing = publishing
-        DispatchQueue.global().asyncAfter(deadline: .now() + max(0.001, delay)) {
-            publishing.withLockedValue { $0.tickScheduled = false }
-            queue.tick()
+    func log(_ notes: [LeaseMapping.Note]) {
+        for note in notes {
+            switch note {
+            case .noDNSUpdate(let mac):
+                logger.debug("client asked for no DNS update", metadata: ["mac": "\(mac)"])
+            case .unusableName(let mac, let raw):
+                logger.notice("DHCP hostname sanitises to nothing; only an earlier name of this device is kept",
+                              metadata: ["mac": "\(mac)", "hostname": "\(String(decoding: raw, as: UTF8.self))"])
+            }
         }
     }
 
@@ -264,7 +230,7 @@ final class DHCPService: Service {
             } catch {
                 return
             }
-            await expire(now: Date().timeIntervalSince1970)
+            await expire(now: clock.now())
         }
     }
 
@@ -272,7 +238,7 @@ final class DHCPService: Service {
     func expire(now: Double) async {
         let expired: [ExpiredLease]
         let store = store
-        do { expired = try await NIOThreadPool.singleton.runIfActive { try store.expired(before: now) } } catch {
+        do { expired = try await pool.runIfActive { try store.expired(before: now) } } catch {
             logger.error("cannot read leases", metadata: ["error": "\(error)"])
             return
         }
@@ -281,12 +247,12 @@ final class DHCPService: Service {
         for lease in expired {
             if !lease.relayed, let interface = lease.interface, case .v4(let v4) = lease.address {
                 // The probe waits up to a second for a reply: off the cooperative threads.
-                let result = (try? await NIOThreadPool.singleton.runIfActive { ARPProbe.probe(v4, on: interface) })
+                let result = (try? await pool.runIfActive { ARPProbe.probe(v4, on: interface) })
                     ?? .unavailable("the probe could not run")
                 if result == .alive {
                     do {
                         let until = now + options.extendAfterProbe
-                        try await NIOThreadPool.singleton.runIfActive {
+                        try await pool.runIfActive {
                             try store.extend(mac: lease.mac, address: lease.address, until: until, seenAt: now)
                         }
                         logger.debug("lease ended but the device answers ARP; kept", metadata: [
@@ -300,11 +266,11 @@ final class DHCPService: Service {
             changes.append(.release(mac: lease.mac, address: lease.address, at: now))
             logger.info("dhcp: lease ended", metadata: ["name": "\(lease.name)", "address": "\(lease.address)", "mac": "\(lease.mac)"])
         }
-        let refresher = refresher, protected = options.protected, ended = changes
+        let publisher = publisher, protected = options.protected, ended = changes
         do {
-            try await NIOThreadPool.singleton.runIfActive {
+            try await pool.runIfActive {
                 _ = try store.apply(ended, protected: protected)
-                try refresher.refresh()
+                _ = try publisher.refresh()
             }
         } catch {
             logger.error("cannot drop ended leases", metadata: ["error": "\(error)"])

@@ -1,0 +1,265 @@
+import DHCPNames
+import DNSServer
+import DNSWire
+import Forwarder
+import HostSystem
+import LANZone
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Timekeeping
+import ZoneTransfer
+
+/// Everything `lannamed run` starts, built from the settings: the composition root. One
+/// event-loop group, one blocking-work thread pool and one clock are made or taken here and
+/// passed down; no service reaches for a global one.
+struct Runtime {
+    let group: MultiThreadedEventLoopGroup
+    let pool: NIOThreadPool
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    let zone: ZoneConfig
+    let initial: ZoneSnapshot
+    /// The start line's fields.
+    let summary: Logger.Metadata
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Opens the store, builds the first snapshot, binds every listener and makes the services;
+    /// a failure says why in one sentence, with nothing left running.
+    static func build(_ settings: Settings, clock: ServerClock, logger: Logger) async throws(Failure) -> Runtime {
+        var settings = settings
+        if settings.transfer.secondaryOf != nil && settings.dhcp.enabled {
+            // The primary's zone is the truth on a secondary: its DHCP watcher feeds the zone.
+            logger.info("secondary: not watching DHCP (the primary does)")
+            settings.dhcp.enabled = false
+        }
+        let auth: TransferAuth
+        let store: HostStore
+        let zoneConfig: ZoneConfig
+        var initial: ZoneSnapshot
+        do {
+            auth = TransferAuth(key: try settings.transfer.tsig.map(Settings.parseTSIG))
+            store = try HostStore(path: settings.store.database)
+            try store.replace(source: .config, with: settings.zone.hosts, now: clock.now())
+            let serverAddresses = settings.zone.serverAddresses.isEmpty
+                ? InterfaceAddresses.forServerName(listening: settings.server.listen)
+                : settings.zone.serverAddresses
+            zoneConfig = try settings.zoneConfig(serverAddresses: serverAddresses)
+            initial = try ZoneRefresher.build(store: store, config: zoneConfig)
+        } catch let error as ZoneError {
+            throw Failure(description: error.description)
+        } catch let error as ConfigError {
+            throw Failure(description: error.description)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        for name in initial.skipped {
+            logger.warning("a stored host name cannot be read and is not served", metadata: ["name": "\(name)"])
+        }
+
+        let threads = settings.server.threads > 0 ? settings.server.threads : System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let pool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
+        pool.start()
+        func abandon(_ description: String) async -> Failure {
+            try? await group.shutdownGracefully()
+            try? await pool.shutdownGracefully()
+            return Failure(description: description)
+        }
+
+        let gate: ForwardingGate
+        do { gate = try forwardingGate(settings, group: group, logger: logger) } catch {
+            throw await abandon(error.description)
+        }
+
+        // Zone transfers: per-zone serials and the IXFR journal when secondaries are served.
+        var journal: TransferJournal?
+        if settings.transfer.offersTransfers {
+            let limits = HostStore.JournalLimits(entries: settings.transfer.journalEntries, bytes: settings.transfer.journalBytes)
+            let made = TransferJournal(store: store, limits: limits, logger: logger)
+            initial = made.start(initial)
+            journal = made
+        }
+        let hub = SnapshotHub(loops: Array(group.makeIterator()), initial: initial)
+        var secondary: SecondaryService?
+        if let primary = settings.transfer.secondaryOf {
+            secondary = SecondaryService(primary: primary, origin: zoneConfig.origin, auth: auth, store: store, group: group,
+                                         logger: logger) { hub.publish(secondaries: $0) }
+            await secondary?.load()
+        }
+        var transfers: TransferService?
+        if journal != nil || secondary != nil || auth.key != nil {
+            transfers = TransferService(snapshot: { hub.current },
+                                        respond: { QueryResponder.respond(to: $0, snapshot: $1, transport: $2) },
+                                        journal: journal, allow: settings.transfer.allow, auth: auth,
+                                        secondary: secondary, pool: pool, logger: logger)
+        }
+        let server = DNSListeners(options: settings.server.listenerOptions, hub: hub, gate: gate, transfers: transfers,
+                                  group: group, logger: logger)
+        do {
+            try await server.bind()
+        } catch let error as PortCheck.Failure {
+            throw await abandon(error.description)
+        } catch {
+            throw await abandon("cannot listen: \(error)")
+        }
+
+        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, journal: journal, clock: clock)
+        let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, pool: pool, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
+        if let journal, !settings.transfer.notify.isEmpty {
+            let notifier = NotifySender(targets: settings.transfer.notify, auth: auth, interval: settings.transfer.notifyInterval,
+                                        group: group, logger: logger)
+            journal.onChange = { apexes, snapshot in notifier.zonesChanged(apexes, in: snapshot) }
+            // At start every zone is announced: secondaries catch up with changes made meanwhile.
+            notifier.zonesChanged(initial.transferApexes.filter(initial.hasData), in: initial)
+            services.append(.init(service: notifier))
+        }
+        if let secondary { services.append(.init(service: secondary)) }
+        if let forwarder = gate.forwarder {
+            services.append(.init(service: UpstreamMonitor(forwarder: forwarder, logger: logger)))
+        }
+        var watching: [String] = []
+        if settings.dhcp.enabled {
+            let dhcp: DHCPService
+            do {
+                (dhcp, watching) = try dhcpService(settings, zone: zoneConfig, store: store, refresher: refresher, clock: clock,
+                                                   loop: group.next(), pool: pool, logger: logger)
+            } catch {
+                try? await server.close()
+                throw await abandon(error.description)
+            }
+            services.append(.init(service: dhcp))
+        }
+        let summary: Logger.Metadata = [
+            "zone": "\(zoneConfig.origin)",
+            "serial": "\(initial.serial)",
+            "hosts": "\(initial.hostCount)",
+            "listen": "\(settings.server.listen.map(\.description).joined(separator: " "))",
+            "threads": "\(threads)",
+            "database": "\(settings.store.database)",
+            "ns": "\(zoneConfig.serverName) \(zoneConfig.serverAddresses.map(\.description).joined(separator: " "))",
+            "upstreams": "\(gate.forwarder.map { $0.policy.allUpstreams.map(\.description).joined(separator: " ") } ?? "none")",
+            "dhcp": "\(settings.dhcp.enabled ? (watching.isEmpty ? "none" : watching.joined(separator: " ")) : "off")",
+            "transfers": "\(describeTransfers(settings.transfer, zones: initial.transferApexes.count))",
+        ]
+        return Runtime(group: group, pool: pool, services: services, zone: zoneConfig, initial: initial, summary: summary)
+    }
+
+    /// The DHCP watcher: the capture workers (an explicit interface that cannot be opened stops
+    /// the start; the implicit default-route interface only logs), replays and the service.
+    static func dhcpService(_ settings: Settings, zone: ZoneConfig, store: HostStore, refresher: ZoneRefresher,
+                            clock: ServerClock, loop: any EventLoop, pool: NIOThreadPool,
+                            logger: Logger) throws(Failure) -> (DHCPService, watching: [String]) {
+        let queue = LeaseQueue()
+        var interfaces = settings.dhcp.interfaces
+        var workers: [CaptureWorker] = []
+        if interfaces.isEmpty && settings.dhcp.pcapFiles.isEmpty {
+            // Implicit: the default route's interface; without it (or without permission)
+            // the daemon still serves the zone.
+            if let interface = DefaultRoute.interface() {
+                do {
+                    workers = try DHCPService.openWorkers(interfaces: [interface], queue: queue, logger: logger)
+                    interfaces = [interface]
+                } catch {
+                    logger.error("not watching DHCP: \(error.description) (use --interface IFACE, or --no-dhcp)")
+                    interfaces = []
+                }
+            } else {
+                logger.warning("not watching DHCP: no default route to take the interface from (use --interface IFACE)")
+            }
+        } else {
+            do {
+                workers = try DHCPService.openWorkers(interfaces: interfaces, queue: queue, logger: logger)
+            } catch {
+                throw Failure(description: error.description)
+            }
+        }
+        let watching = interfaces + settings.dhcp.pcapFiles.map { "file:\($0)" }
+        let serverLabel = zone.serverName.labels(relativeTo: zone.origin)?.first.map {
+            [String(decoding: $0, as: UTF8.self).lowercased()]
+        } ?? []
+        let protected = Set(settings.dhcp.protectedNames.map { $0.lowercased() } + ["wpad", "isatap", "localhost"] + serverLabel)
+        let publisher = DHCPService.Publisher(refresh: { try refresher.refresh() },
+                                              lastRebuild: { refresher.lastRebuild.withLockedValue { $0 } })
+        let service = DHCPService(
+            store: store, publisher: publisher, queue: queue, workers: workers, files: settings.dhcp.pcapFiles,
+            options: .init(requestedLifetime: settings.dhcp.requestedLifetime, protected: protected),
+            clock: clock, loop: loop, pool: pool, logger: logger)
+        return (service, watching)
+    }
+
+    /// Runs every service until SIGTERM or SIGINT.
+    func run(logger: Logger) async {
+        let services = ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await services.run()
+        } catch {
+            logger.error("stopped on an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func shutdown() async {
+        try? await group.shutdownGracefully()
+        try? await pool.shutdownGracefully()
+    }
+
+    static func describeTransfers(_ transfer: Settings.Transfer, zones: Int) -> String {
+        var parts: [String] = []
+        if let primary = transfer.secondaryOf { parts.append("secondary of \(primary)") }
+        if !transfer.allow.isEmpty { parts.append("\(zones) zones to \(transfer.allow.map(\.description).joined(separator: " "))") }
+        if !transfer.notify.isEmpty { parts.append("notify \(transfer.notify.map(\.description).joined(separator: " "))") }
+        if transfer.tsig != nil { parts.append("TSIG") }
+        return parts.isEmpty ? "off" : parts.joined(separator: ", ")
+    }
+
+    /// The forwarder from the settings: explicit upstreams (a loop back to this server is an
+    /// error), or the nameservers of /etc/resolv.conf minus this server's own addresses.
+    static func forwardingGate(_ settings: Settings, group: any EventLoopGroup, logger: Logger) throws(ConfigError) -> ForwardingGate {
+        let interfaces = InterfaceAddresses.prefixes()
+        let access = AccessList(settings.forwarding.allow ?? (AccessList.loopback + interfaces.map {
+            AddressPrefix(address: $0.address, length: $0.length)
+        }))
+        guard settings.forwarding.enabled else { return ForwardingGate(forwarder: nil, access: access) }
+        let local = Set(interfaces.map(\.address))
+        func isSelf(_ upstream: Upstream) -> Bool {
+            settings.server.listen.contains { endpoint in
+                guard endpoint.port == upstream.port else { return false }
+                if endpoint.address == upstream.address { return true }
+                guard endpoint.isWildcard else { return false }
+                let sameFamily = endpoint.address.bytes.count == upstream.address.bytes.count
+                let loopback = AccessList(AccessList.loopback).allows(upstream.address)
+                return sameFamily && (local.contains(upstream.address) || loopback)
+            }
+        }
+        var defaults = settings.forwarding.upstreams
+        if defaults.isEmpty {
+            defaults = ResolvConf.nameservers().map { Upstream(address: $0) }.filter { !isSelf($0) }
+            if defaults.isEmpty && settings.forwarding.domains.isEmpty {
+                logger.warning("no upstreams: /etc/resolv.conf names none but this server; names outside the local zones get REFUSED (use --upstream)")
+                return ForwardingGate(forwarder: nil, access: access)
+            }
+        } else if let loop = defaults.first(where: isSelf) {
+            throw ConfigError(message: "upstream \(loop) is this server itself: that would be a loop; name the router's or the provider's resolver instead")
+        }
+        for (domain, list) in settings.forwarding.domains {
+            if let loop = list.first(where: isSelf) {
+                throw ConfigError(message: "upstream \(loop) for \(domain) is this server itself: that would be a loop")
+            }
+        }
+        if let tls = (defaults + settings.forwarding.domains.values.flatMap { $0 }).first(where: { $0.tlsName != nil }) {
+            throw ConfigError(message: "upstream \(tls): DNS over TLS is not available in this version; use a plain ADDR[:PORT]")
+        }
+        var options = Forwarder.Options()
+        options.cacheCapacity = max(1, settings.forwarding.cacheSize)
+        let forwarder = Forwarder(policy: ForwardingPolicy(defaults: defaults, domains: settings.forwarding.domains),
+                                  group: group, options: options)
+        return ForwardingGate(forwarder: forwarder, access: access)
+    }
+}

@@ -115,12 +115,23 @@ let package = Package(
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
-        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "DNSClient", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder", "DHCPNames", "Timekeeping"]),
         .testTarget(name: "ForwarderTests", dependencies: [
             "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "DHCPNamesTests", dependencies: ["DHCPNames"]),
-        .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire"], exclude: ["Fixtures"]),
+        .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DHCPNames", "DNSWire", "LANZone", "Timekeeping"], exclude: ["Fixtures"]),
+        .testTarget(name: "DHCPNamesTests", dependencies: [
+            "DHCPNames", "DHCPWatch", "DNSWire", "LANZone", "DNSServer", "Timekeeping",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "DNSServerTests", dependencies: [
+            "DNSServer", "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "HostSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder"]),
+        // The real daemon on loopback and in network namespaces, with real peers; the slow part.
+        .testTarget(name: "EndToEndTests", dependencies: ["lannamed", "DNSWire"]),
     ]
 )

@@ -6,7 +6,7 @@ import Testing
 @testable import lannamed
 @testable import DNSServer
 
-extension TransferTests {
+enum TransferTests {
     /// The `[transfer]` table of the config file and the run command's transfer options.
     @Suite("Transfer: settings")
     struct Config {

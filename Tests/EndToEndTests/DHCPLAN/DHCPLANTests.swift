@@ -17,7 +17,7 @@ import Glibc
 /// root, so it runs there; a developer's unprivileged `swift test` skips it.
 @Suite("DHCP on a namespace LAN", .serialized)
 struct DHCPLANTests {
-    /// The package root, from this file's path (Tests/lannamedTests/DHCPLAN/DHCPLANTests.swift).
+    /// The package root, from this file's path (Tests/EndToEndTests/DHCPLAN/DHCPLANTests.swift).
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

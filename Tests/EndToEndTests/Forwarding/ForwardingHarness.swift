@@ -714,7 +714,7 @@ struct PerfResult: CustomStringConvertible {
         let file = directory.appendingPathComponent("dnsperf-\(UUID().uuidString.prefix(6)).txt")
         try? names.joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = lannamedTests.run("dnsperf", ["-s", "127.0.0.1", "-p", "\(port)", "-d", file.path, "-l", "\(seconds)",
+        let output = EndToEndTests.run("dnsperf", ["-s", "127.0.0.1", "-p", "\(port)", "-d", file.path, "-l", "\(seconds)",
                                                    "-c", "1", "-q", "100"], timeout: Double(seconds) + 20)
         func number(_ label: String) -> Double? {
             guard let line = output.stdout.split(separator: "\n").first(where: { $0.contains(label) }),

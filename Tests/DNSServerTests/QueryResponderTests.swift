@@ -2,7 +2,6 @@ import DNSWire
 import LANZone
 import Testing
 
-@testable import lannamed
 @testable import DNSServer
 
 /// The server's protocol rules, bytes in and bytes out, no sockets.

@@ -2,8 +2,6 @@ import DNSWire
 import LANZone
 import Testing
 
-@testable import lannamed
-@testable import DNSServer
 @testable import ZoneTransfer
 
 extension TransferTests {

@@ -2,8 +2,6 @@ import DNSWire
 import LANZone
 import Testing
 
-@testable import lannamed
-@testable import DNSServer
 @testable import ZoneTransfer
 
 extension TransferTests {
@@ -20,7 +18,7 @@ extension TransferTests {
         }
 
         static func signed(_ bytes: [UInt8]) -> [UInt8] {
-            let auth = TransferAuth(key: try! Settings.parseTSIG(keyText))
+            let auth = TransferAuth(key: try! TSIGKey.parse(keyText))
             let (signed, mac) = auth.sign(bytes)
             precondition(mac != nil && signed.count > bytes.count, "the test key did not sign")
             return signed
@@ -87,7 +85,7 @@ extension TransferTests {
 
         @Test func aSignedQueryIsOneTheKeyVerifies() throws {
             // The signature the claims test relies on is a real one.
-            let auth = TransferAuth(key: try Settings.parseTSIG(Self.keyText))
+            let auth = TransferAuth(key: try TSIGKey.parse(Self.keyText))
             let signed = Self.signed(Self.query(.soa))
             func kind(_ incoming: TransferAuth.Incoming) -> String {
                 switch incoming {

@@ -3,7 +3,6 @@ import LANZone
 import NIOCore
 import Testing
 
-@testable import lannamed
 @testable import DNSServer
 
 /// The UDP fast lanes (direct answers from the snapshot, per-loop templates) must give the very

@@ -3,7 +3,6 @@ import NIOCore
 import Testing
 
 @testable import Forwarder
-@testable import lannamed
 @testable import DNSServer
 
 /// Forwarded answers kept as bytes (Server/ForwardTemplates.swift) must give the bytes the full

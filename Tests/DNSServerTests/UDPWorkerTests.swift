@@ -5,7 +5,6 @@ import Testing
 import Glibc
 #endif
 
-@testable import lannamed
 @testable import DNSServer
 
 /// The raw socket plumbing of the UDP workers: addresses to and from the kernel's form, and the

@@ -6,7 +6,6 @@ import NIOPosix
 import Testing
 
 @testable import DHCPWatch
-@testable import lannamed
 @testable import DNSServer
 @testable import DHCPNames
 

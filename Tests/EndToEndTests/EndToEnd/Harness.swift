@@ -13,7 +13,7 @@ enum EndToEnd {}
 // MARK: - Locating things
 
 enum E2E {
-    /// The package root, from this file's path (Tests/lannamedTests/EndToEnd/Harness.swift).
+    /// The package root, from this file's path (Tests/EndToEndTests/EndToEnd/Harness.swift).
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -9,8 +9,6 @@ public enum HostSource: String, Sendable, Hashable, Codable, CaseIterable {
     case config
     /// Learned from a DHCP lease.
     case dhcp
-    /// Registered through the HTTP API.
-    case api
 
     /// Static and config names always win over learned ones.
     public var isAdministrative: Bool { self == .static || self == .config }

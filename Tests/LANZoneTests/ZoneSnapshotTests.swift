@@ -399,7 +399,7 @@ struct ZoneSnapshotConfigTests {
     static let ptrCases: [([(String, HostSource, Double)], String)] = [
         // (hosts as name/source/firstSeen, expected PTR target)
         ([("dhcp-early", .dhcp, 1), ("static-late", .static, 500)], "static-late.lan."),
-        ([("api-early", .api, 1), ("config-late", .config, 500)], "config-late.lan."),
+        ([("dhcp-early", .dhcp, 1), ("config-late", .config, 500)], "config-late.lan."),
         ([("second", .dhcp, 20), ("first", .dhcp, 10)], "first.lan."),
         ([("Bravo", .static, 5), ("alpha", .static, 5)], "alpha.lan."),
         ([("static-a", .static, 9), ("config-b", .config, 3)], "config-b.lan."),

@@ -35,7 +35,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Forwarder",
@@ -46,7 +47,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .systemLibrary(
             name: "CPcap",
@@ -54,7 +56,7 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
-        .target(name: "DHCPWatch", dependencies: ["DNSWire", "CPcap"]),
+        .target(name: "DHCPWatch", dependencies: ["DNSWire", "CPcap"], exclude: ["README.md"]),
         .target(name: "CBatchIO"),
         .target(
             name: "ZoneTransfer",

@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ZoneTransfer",
             dependencies: [
-                "DNSWire", "DNSClient", "LANZone",
+                "DNSWire", "DNSClient", "LANZone", "Timekeeping",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

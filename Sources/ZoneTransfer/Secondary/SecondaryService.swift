@@ -144,7 +144,7 @@ public actor SecondaryService: Service {
                 }
                 throw DNSClient.Failure(description: "the primary is not authoritative for \(apex)")
             }
-            let now = Date().timeIntervalSince1970
+            let now = auth.clock.now()
             tracked.refreshed = now
             tracked.failures = 0
             if let zone = tracked.zone, !SerialNumber.isNewer(theirs, than: zone.serial) {
@@ -230,8 +230,9 @@ public actor SecondaryService: Service {
         let (bytes, mac) = auth.sign(query.serialize())
         var reader = TransferReader(apex: apex, clientSerial: current?.serial, queryID: id)
         var verifier = auth.streamVerifier(requestMAC: mac)
+        let auth = auth
         try await DNSClient.tcp(bytes, to: primary, timeout: .seconds(120), group: group) { message in
-            if verifier != nil, case .failed(let failure) = verifier!.verify(message, now: TransferAuth.now()) {
+            if verifier != nil, case .failed(let failure) = verifier!.verify(message, now: auth.now()) {
                 throw DNSClient.Failure(description: "the transfer fails TSIG: \(failure)")
             }
             return try reader.read(message)
@@ -268,7 +269,7 @@ public actor SecondaryService: Service {
     /// Publishes the zones when one was added, changed or dropped (`force`), or when one expired
     /// or came back.
     private func republish(force: Bool) {
-        let unix = Date().timeIntervalSince1970
+        let unix = auth.clock.now()
         var expiry: [DomainName: Bool] = [:]
         var entries: [SecondaryZones.Entry] = []
         for (apex, tracked) in zones {

@@ -1,20 +1,26 @@
 import DNSWire
-import Foundation
+import Timekeeping
 
 /// The TSIG key (RFC 8945) that signs this server's transfers and NOTIFY messages, or none. With
 /// a key, transfer requests and NOTIFY must be signed with it; without one, messages go unsigned.
 public struct TransferAuth: Sendable {
     public let key: TSIGKey?
+    /// TSIG's time signed (RFC 8945 sec. 5.2.3: checked within the fudge).
+    let clock: ServerClock
 
-    public init(key: TSIGKey?) { self.key = key }
+    public init(key: TSIGKey?, clock: ServerClock = .system) {
+        self.key = key
+        self.clock = clock
+    }
 
     public static let none = TransferAuth(key: nil)
 
-    static func now() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
+    /// Seconds since 1970, as TSIG carries them.
+    func now() -> UInt64 { UInt64(max(0, clock.now())) }
 
     /// Signs a request (NOTIFY, SOA check, transfer request); the MAC is what the answer must cover.
     func sign(_ message: [UInt8]) -> (bytes: [UInt8], mac: [UInt8]?) {
-        guard let key, let signed = try? TSIG.sign(message, key: key, now: Self.now()) else { return (message, nil) }
+        guard let key, let signed = try? TSIG.sign(message, key: key, now: now()) else { return (message, nil) }
         return (signed.bytes, signed.mac)
     }
 
@@ -26,7 +32,7 @@ public struct TransferAuth: Sendable {
     /// Checks a single answer to a request we signed.
     func checkResponse(_ bytes: [UInt8], to requestMAC: [UInt8]?) -> Check {
         guard let key, let requestMAC else { return .ok }
-        let verification = TSIG.verify(bytes, key: key, now: Self.now(), requestMAC: requestMAC)
+        let verification = TSIG.verify(bytes, key: key, now: now(), requestMAC: requestMAC)
         return verification.isValid ? .ok : .failed(verification.description)
     }
 
@@ -44,14 +50,14 @@ public struct TransferAuth: Sendable {
 
     /// Checks a request; `errorBase` is the reply to build an error on (header + question, QR set).
     func checkRequest(_ bytes: [UInt8], errorBase: () -> [UInt8]) -> Incoming {
-        let verification = TSIG.verify(bytes, keys: key.map { [$0] } ?? [], now: Self.now())
+        let verification = TSIG.verify(bytes, keys: key.map { [$0] } ?? [], now: now())
         switch verification {
         case .unsigned:
             return key == nil ? .open : .unsigned
         case .valid(_, let mac, _):
             return .signed(mac: mac)
         default:
-            let reply = (try? TSIG.errorResponse(errorBase(), for: verification, now: Self.now())) ?? errorBase()
+            let reply = (try? TSIG.errorResponse(errorBase(), for: verification, now: now())) ?? errorBase()
             return .rejected(reply: reply, why: verification.description)
         }
     }
@@ -59,7 +65,7 @@ public struct TransferAuth: Sendable {
     /// Signs a single response to a signed request.
     func signResponse(_ bytes: [UInt8], requestMAC: [UInt8]?) -> [UInt8] {
         guard let key, let requestMAC,
-              let signed = try? TSIG.sign(bytes, key: key, now: Self.now(), requestMAC: requestMAC) else { return bytes }
+              let signed = try? TSIG.sign(bytes, key: key, now: now(), requestMAC: requestMAC) else { return bytes }
         return signed.bytes
     }
 
@@ -67,7 +73,7 @@ public struct TransferAuth: Sendable {
     func signStream(_ messages: [[UInt8]], requestMAC: [UInt8]?) -> [[UInt8]] {
         guard let key, let requestMAC else { return messages }
         var signer = TSIGStreamSigner(key: key, requestMAC: requestMAC)
-        let now = Self.now()
+        let now = now()
         return messages.map { (try? signer.sign($0, now: now)) ?? $0 }
     }
 

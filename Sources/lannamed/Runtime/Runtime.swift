@@ -41,7 +41,7 @@ struct Runtime {
         let zoneConfig: ZoneConfig
         var initial: ZoneSnapshot
         do {
-            auth = TransferAuth(key: try settings.transfer.tsig.map(Settings.parseTSIG))
+            auth = TransferAuth(key: try settings.transfer.tsig.map(Settings.parseTSIG), clock: clock)
             store = try HostStore(path: settings.store.database)
             try store.replace(source: .config, with: settings.zone.hosts, now: clock.now())
             let serverAddresses = settings.zone.serverAddresses.isEmpty

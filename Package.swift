@@ -125,6 +125,7 @@ let package = Package(
         .testTarget(name: "DHCPNamesTests", dependencies: [
             "DHCPNames", "DHCPWatch", "DNSWire", "LANZone", "DNSServer", "Timekeeping",
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DNSServerTests", dependencies: [

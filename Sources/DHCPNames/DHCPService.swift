@@ -125,7 +125,7 @@ public final class DHCPService: Service {
     }
 
     /// Republishing state, touched by the consumer (one batch at a time) and the tick.
-    private let pacer: NIOLockedValueBox<RepublishPacer>
+    let pacer: NIOLockedValueBox<RepublishPacer>
     /// How many times the zone was republished from DHCP.
     let republishes = NIOLockedValueBox(0)
 

@@ -2,19 +2,21 @@ import DNSWire
 import Foundation
 import LANZone
 import Logging
+import NIOCore
+import NIOEmbedded
 import NIOPosix
 import Testing
+import Timekeeping
 
+@testable import DHCPNames
 @testable import DHCPWatch
 @testable import DNSServer
-@testable import DHCPNames
 
-/// How the DHCP service turns queued lease events into published zones (DHCP/DHCPService.swift):
-/// a lease is published at once after a quiet spell; leases arriving within the pacing gap after
-/// a republish wait for the gap's end and are published together, by a timer, without a later
-/// lease having to come.
+/// How the DHCP service turns queued lease events into published zones (`DHCPService`): a lease
+/// is published at once after a quiet spell; leases arriving within the pacing gap after a
+/// republish wait for the gap's end and are published together, by the tick, without a later
+/// lease having to come. Time is a `ManualClock` and a testing event loop, moved by the test.
 @Suite(.serialized) struct DHCPServiceTests {
-    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     static let pool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
@@ -27,6 +29,8 @@ import Testing
         let hub: SnapshotHub
         let queue = LeaseQueue()
         let service: DHCPService
+        let clock = ManualClock()
+        let loop = NIOAsyncTestingEventLoop()
         let config = ZoneConfig(origin: "lan.")
 
         init(minimumGap: Double) throws {
@@ -35,18 +39,18 @@ import Testing
             store = try HostStore(path: directory.appendingPathComponent("zone.sqlite").path)
             let (hosts, state) = try store.snapshot()
             hub = SnapshotHub(loops: [], initial: ZoneSnapshot(config: config, hosts: hosts, state: state))
-            let refresher = ZoneRefresher(store: store, hub: hub, config: config)
+            let refresher = ZoneRefresher(store: store, hub: hub, config: config, clock: clock.clock)
             var options = DHCPService.Options(protected: ["wpad"])
             options.minimumRepublishGap = minimumGap
             let publisher = DHCPService.Publisher(refresh: { try refresher.refresh() },
                                                   lastRebuild: { refresher.lastRebuild.withLockedValue { $0 } })
             service = DHCPService(store: store, publisher: publisher, queue: queue, workers: [], files: [],
-                                  options: options, clock: .system, loop: DHCPServiceTests.group.next(), pool: DHCPServiceTests.pool,
+                                  options: options, clock: clock.clock, loop: loop, pool: DHCPServiceTests.pool,
                                   logger: Logger(label: "test"))
         }
 
         func push(_ name: String, _ last: UInt8) {
-            let now = Date().timeIntervalSince1970
+            let now = clock.now
             let lease = Lease(mac: MACAddress(bytes: [2, 0x4c, 0x48, 0, 0, last])!, name: name, rawName: nil,
                               address: .v4(IPv4Address(198, 51, 100, last)), leaseEnd: now + 3600, state: .acknowledged,
                               relayed: false, noDNSUpdate: false, interface: nil, seenAt: now)
@@ -58,14 +62,22 @@ import Testing
             return false
         }
 
-        /// Seconds until `name` answers (polled every 5 ms for at most `limit` seconds), or nil.
-        func waitFor(_ name: String, limit: Double = 5) async -> Double? {
-            let start = Date()
-            while Date().timeIntervalSince(start) < limit {
-                if answers(name) { return Date().timeIntervalSince(start) }
+        /// Whether `holds` comes true while the consumer works on its thread (checked every 5 ms,
+        /// for at most 5 s of real time; the clock does not move meanwhile).
+        func eventually(_ holds: () -> Bool) async -> Bool {
+            for _ in 0..<1000 {
+                if holds() { return true }
                 try? await Task.sleep(for: .milliseconds(5))
             }
-            return nil
+            return holds()
+        }
+
+        var tickPending: Bool { service.pacer.withLockedValue { $0.tickPending } }
+
+        /// Moves the clock and the loop's time together.
+        func advance(by seconds: Double) async {
+            clock.advance(by: seconds)
+            await loop.advanceTime(by: .nanoseconds(Int64(seconds * 1e9)))
         }
 
         private var consumer: Task<Void, Never>?
@@ -88,21 +100,24 @@ import Testing
         let fixture = try Fixture(minimumGap: 1.0)
         fixture.start()
         defer { fixture.stop() }
-        // After a quiet spell: published at once (well within the gap).
+        // After a quiet spell: published at once, the clock standing still.
         fixture.push("first", 10)
-        let first = await fixture.waitFor("first")
-        #expect(first != nil)
+        #expect(await fixture.eventually { fixture.answers("first") })
         #expect(fixture.service.republishes.withLockedValue { $0 } == 1)
-        // Three more leases right after: they wait for the gap's end, then one republish has them all.
+        // Three more leases right after: stored, and a tick asked for at the gap's end.
         fixture.push("second", 11)
         fixture.push("third", 12)
         fixture.push("fourth", 13)
-        let second = await fixture.waitFor("second")
-        #expect(second != nil)
+        #expect(await fixture.eventually { fixture.tickPending })
+        // Not before the gap is over.
+        await fixture.advance(by: 0.9)
+        #expect(!fixture.answers("second"))
+        #expect(fixture.service.republishes.withLockedValue { $0 } == 1)
+        // At its end the tick rings and one republish has them all, without another lease.
+        await fixture.advance(by: 0.1)
+        #expect(await fixture.eventually { fixture.answers("second") })
         #expect(fixture.answers("third") && fixture.answers("fourth"))
         #expect(fixture.service.republishes.withLockedValue { $0 } == 2)
-        // Not before the gap was over (a lower bound, which a slow machine cannot break).
-        if let second { #expect(second >= 0.9, "\(second)") }
     }
 
     @Test func withoutAGapEachQuietLeaseIsPublishedAtOnce() async throws {
@@ -111,7 +126,8 @@ import Testing
         defer { fixture.stop() }
         for (index, name) in ["alpha", "beta", "gamma"].enumerated() {
             fixture.push(name, UInt8(20 + index))
-            #expect(await fixture.waitFor(name) != nil, "\(name)")
+            #expect(await fixture.eventually { fixture.answers(name) }, "\(name)")
+            await fixture.advance(by: 5)
         }
         #expect(fixture.service.republishes.withLockedValue { $0 } >= 1)
     }

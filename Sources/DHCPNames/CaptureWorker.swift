@@ -1,6 +1,5 @@
 import HostSystem
 import DHCPWatch
-import HostSystem
 import Foundation
 import Logging
 import NIOConcurrencyHelpers

@@ -1,4 +1,3 @@
-import DNSServer
 import DHCPWatch
 import DNSWire
 import Foundation

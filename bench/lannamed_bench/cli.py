@@ -76,6 +76,8 @@ def main():
     parser.add_argument("--dhcp-leases", type=int, default=100_000, help="leases in the --pcap-file replay")
     parser.add_argument("--dhcp-rate", type=int, default=1000, help="DHCP transactions/s of the live replay (0: skip)")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "lannamed"))
+    parser.add_argument("--baseline", help="another lannamed build, timed as lannamed-base in the same rounds "
+                        "(lan, forward-warm, forward-miss) and run after this one (dhcp)")
     parser.add_argument("--json", help="also write every round's raw figures to this file")
     parser.add_argument("--callgrind", choices=["lan", "forward-warm", "forward-miss"],
                         help="instead of timing: instruction profile under valgrind")
@@ -117,12 +119,17 @@ def main():
     servers = [s for s in args.servers.split(",") if s]
     forwarders = [s for s in args.forwarders.split(",") if s]
     failover_servers = [s for s in args.failover_servers.split(",") if s]
+    if args.baseline:
+        if not os.path.exists(args.baseline):
+            sys.exit(f"bench: --baseline {args.baseline} is missing")
+        servers = [x for s in servers for x in ([s, "lannamed-base"] if s == "lannamed" else [s])]
+        forwarders = [x for s in forwarders for x in ([s, "lannamed-base"] if s == "lannamed" else [s])]
     if "lan" in scenarios:
-        require([BINARIES[s] for s in servers if s != "lannamed"])
+        require([BINARIES[s] for s in servers if not s.startswith("lannamed")])
     if "forward-warm" in scenarios or "forward-miss" in scenarios:
-        require(["knotd"] + [BINARIES[s] for s in forwarders if s != "lannamed"])
+        require(["knotd"] + [BINARIES[s] for s in forwarders if not s.startswith("lannamed")])
     if "failover" in scenarios:
-        require(["knotd"] + [BINARIES[s] for s in failover_servers if s != "lannamed"])
+        require(["knotd"] + [BINARIES[s] for s in failover_servers if not s.startswith("lannamed")])
     if "scaling" in scenarios:
         require(["nsd"] if any(v[1] == "nsd" for v in scaling_variants) else [])
     raw = {}
@@ -132,7 +139,8 @@ def main():
         for count in args.hosts or [1000, 100000]:
             note(f"scenario: LAN zone, {count:,} hosts")
             results = run_scenario(f"LAN zone, {count:,} hosts", count, servers, args.rounds, args.duration,
-                                   min(100_000, max(10_000, count)), args.binary, args.latency_rate)
+                                   min(100_000, max(10_000, count)), args.binary, args.latency_rate,
+                                   baseline=args.baseline)
             raw[f"lan-{count}"] = results
             print(report(f"LAN zone, {count:,} hosts", results) + "\n", flush=True)
             if args.smoke:
@@ -143,7 +151,7 @@ def main():
         if f"forward-{kind}" in scenarios:
             note(f"scenario: forwarded, {'warm cache' if kind == 'warm' else 'every query a miss'}")
             results = run_forwarding(kind, forwarders, args.rounds, args.duration, forward, args.binary,
-                                     args.latency_rate if kind == "warm" else 0)
+                                     args.latency_rate if kind == "warm" else 0, baseline=args.baseline)
             raw[f"forward-{kind}"] = results
             print(report_forwarding(kind, results, forward) + "\n", flush=True)
             if args.smoke:
@@ -177,6 +185,13 @@ def main():
             live = run_dhcp_live(args.dhcp_rate, 10.0, 10, args.rounds, args.binary)
         raw["dhcp"] = {"replay": replay, "live": live}
         print(report_dhcp(replay, args.dhcp_leases, live, live_params) + "\n", flush=True)
+        if args.baseline:
+            note("scenario: DHCP again, with the baseline build")
+            replay = run_dhcp_replay(args.dhcp_leases, args.rounds, args.baseline, smoke=args.smoke)
+            live = run_dhcp_live(args.dhcp_rate, 10.0, 10, args.rounds, args.baseline) if args.dhcp_rate else None
+            raw["dhcp-baseline"] = {"replay": replay, "live": live}
+            print("Baseline build (--baseline):\n\n" + report_dhcp(replay, args.dhcp_leases, live, live_params) + "\n",
+                  flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1, default=str)

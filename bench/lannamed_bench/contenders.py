@@ -61,15 +61,17 @@ class Server:
 
 class Lannamed(Server):
     name = "lannamed"
+    # The data key of the binary: "binary", or "baseline" for the build compared against (--baseline).
+    binary_key = "binary"
 
     def prepare(self):
         db = os.path.join(self.work, "lannamed.sqlite")
         if not os.path.exists(db):
-            subprocess.run([self.data["binary"], "hosts", "import", self.data["hosts_file"], "--database", db,
+            subprocess.run([self.data[self.binary_key], "hosts", "import", self.data["hosts_file"], "--database", db,
                             "--config", self.data["empty_config"]], check=True, capture_output=True)
 
     def command(self):
-        return [self.data["binary"], "run", "--listen", f"127.0.0.1:{self.port}", "--database",
+        return [self.data[self.binary_key], "run", "--listen", f"127.0.0.1:{self.port}", "--database",
                 os.path.join(self.work, "lannamed.sqlite"), "--threads", str(self.threads), "--no-dhcp",
                 "--no-forward", "--config", self.data["empty_config"]]
 
@@ -212,9 +214,10 @@ def loopback_upstreams(data):
 
 class LannamedForwarder(Server):
     name = "lannamed"
+    binary_key = "binary"
 
     def command(self):
-        args = [self.data["binary"], "run", "--listen", f"127.0.0.1:{self.port}", "--threads", "1", "--no-dhcp"]
+        args = [self.data[self.binary_key], "run", "--listen", f"127.0.0.1:{self.port}", "--threads", "1", "--no-dhcp"]
         for port in loopback_upstreams(self.data):
             args += ["--upstream", f"127.0.0.1:{port}"]
         return args + ["--config", self.data["empty_config"], "--database", os.path.join(self.work, "forwarder.sqlite")]
@@ -282,8 +285,19 @@ class DnsmasqStrict(DnsmasqForwarder):
     strict = True
 
 
-SERVERS = {"lannamed": Lannamed, "nsd": NSD, "knot": Knot, "dnsmasq": Dnsmasq, "null": NullResponder}
-FORWARDERS = {"lannamed": LannamedForwarder, "unbound": UnboundForwarder, "dnsmasq": DnsmasqForwarder,
+class LannamedBaseline(Lannamed):
+    """Another build of lannamed (--baseline), timed in the same rounds as this one."""
+    name = "lannamed-base"
+    binary_key = "baseline"
+
+
+class LannamedBaselineForwarder(LannamedForwarder):
+    name = "lannamed-base"
+    binary_key = "baseline"
+
+
+SERVERS = {"lannamed": Lannamed, "lannamed-base": LannamedBaseline, "nsd": NSD, "knot": Knot, "dnsmasq": Dnsmasq, "null": NullResponder}
+FORWARDERS = {"lannamed": LannamedForwarder, "lannamed-base": LannamedBaselineForwarder, "unbound": UnboundForwarder, "dnsmasq": DnsmasqForwarder,
               "dnsmasq-strict": DnsmasqStrict}
 BINARIES = {"nsd": "nsd", "knot": "knotd", "dnsmasq": "dnsmasq", "unbound": "unbound", "dnsmasq-strict": "dnsmasq",
             "null": "cc"}

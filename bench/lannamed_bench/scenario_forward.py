@@ -13,12 +13,13 @@ from .procs import rss_mib
 from .report import median_of, note, summarize
 
 
-def run_forwarding(kind, forwarders, rounds, duration, sizes, binary, latency_rate):
+def run_forwarding(kind, forwarders, rounds, duration, sizes, binary, latency_rate, baseline=None):
     """kind: 'warm' (every answer cached by a first pass over the list) or 'miss' (unique names)."""
     work = tempfile.mkdtemp(prefix=f"lannamed-bench-fw-{kind}-")
     upstream = None
     try:
         data = forward_data(sizes["names"], sizes["warm_a"], sizes["warm_aaaa"], sizes["misses"], work, binary)
+        data["baseline"] = baseline
         upstream = KnotUpstream(os.path.join(work, "knot-upstream"), data)
         upstream.start()
         data["upstreams"] = [upstream.port]

@@ -12,10 +12,11 @@ from .procs import rss_mib
 from .report import note, summarize
 
 
-def run_scenario(label, count, servers, rounds, duration, queries, binary, latency_rate):
+def run_scenario(label, count, servers, rounds, duration, queries, binary, latency_rate, baseline=None):
     work = tempfile.mkdtemp(prefix=f"lannamed-bench-{count}-")
     try:
         data = lan_data(count, work, queries, binary)
+        data["baseline"] = baseline
         results = {name: [] for name in servers}
         order = list(servers)
         for round_index in range(rounds):

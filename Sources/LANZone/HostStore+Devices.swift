@@ -199,152 +199,104 @@ extension HostStore {
             .map { Device(id: $0["id"], name: $0["name"]) }
     }
 
-    /// Returns the outcome and whether DNS-visible data (names, addresses) changed.
+    /// Reads the rows `RegistrationRules` look at (more when they ask), and performs the actions
+    /// they decide. Returns the outcome and whether DNS-visible data (names, addresses) changed.
     static func register(_ db: Database, _ r: DeviceRegistration, protected: Set<String>) throws -> (RegistrationOutcome, Bool) {
-        var device = try device(db, mac: r.mac)
-        guard var name = r.name ?? device?.name else { return (.unnamed, false) }
-        // A device that lost its name to a newer one keeps its NAME-XXXX through renewals: the
-        // two would otherwise swap the name at every renewal.
-        if let existing = device, existing.name != name,
-           let note = try String.fetchOne(db.cachedStatement(sql: "SELECT note FROM host WHERE id = ?"), arguments: [existing.id]),
-           note.hasPrefix("\(name) was taken by "),
-           try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM host WHERE name = ?"), arguments: [name]) != nil {
-            name = existing.name
-        }
-        var outcome: RegistrationOutcome = .registered(name: name)
-        var visible = false
-        let wanted = name
-
-        // Protected names and names of administrators' hosts are never taken.
-        // (A device that already holds exactly this name is its holder: no lookup needed.)
-        if protected.contains(name.lowercased()) {
-            name = try freeName(db, base: suffixed(wanted, macSuffix(r.mac)), mac: r.mac)
-            outcome = .refused(name: wanted, reason: "\(wanted) is a protected name", registeredAs: name)
-        } else if device?.name != name,
-                  let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, mac FROM host WHERE name = ?"), arguments: [name]),
-                  (holder["mac"] as String?) != r.mac || (holder["source"] as String) != HostSource.dhcp.rawValue {
-            let source: String = holder["source"]
-            if source != HostSource.dhcp.rawValue {
-                name = try freeName(db, base: suffixed(wanted, macSuffix(r.mac)), mac: r.mac)
-                outcome = .refused(name: wanted, reason: "\(wanted) belongs to a \(source) host", registeredAs: name)
-            } else {
-                // Another device holds it: the newest lease wins; the previous holder stays
-                // reachable under its MAC suffix.
-                let previousMAC: String = holder["mac"] ?? ""
-                let moved = try freeName(db, base: suffixed(wanted, macSuffix(previousMAC)), mac: previousMAC)
-                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [moved, "\(wanted) was taken by \(r.mac)", holder["id"] as Int64])
-                outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
-                visible = true
+        let rules = RegistrationRules(r, protected: protected)
+        let device = try registeringDevice(db, mac: r.mac)
+        var rows = RegistrationRules.Rows(device: device, addressHolders: try addressHolders(db, r.address, besides: device?.id))
+        while true {
+            switch rules.decide(rows) {
+            case .decided(let decision):
+                try perform(db, decision.actions, for: r, device: device?.id)
+                return (decision.outcome, decision.isVisible)
+            case .needs(let lookups):
+                for name in lookups.holders {
+                    rows.names[name] = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, mac FROM host WHERE name = ?"),
+                                                        arguments: [name])
+                        .map { .held(RegistrationRules.Holder(id: $0["id"], source: HostSource(rawValue: $0["source"]) ?? .static,
+                                                              mac: $0["mac"])) } ?? .free
+                }
+                for name in lookups.displaced {
+                    rows.displaced[name] = .some(try displacedHolder(db, of: name, by: r.mac, besides: device?.id))
+                }
             }
         }
-        let note: String? = {
-            if case .refused(_, let reason, _) = outcome { return reason }
-            return nil
-        }()
+    }
 
-        if let existing = device, existing.name != name {
-            try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [name, note, existing.id])
-            if case .registered = outcome { outcome = .renamed(from: existing.name, to: name) }
-            try restoreDisplaced(db, freedName: existing.name, by: r.mac)
-            visible = true
+    /// The learned host with `mac`, its note and addresses.
+    static func registeringDevice(_ db: Database, mac: String) throws -> RegistrationRules.Device? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, note FROM host WHERE source = 'dhcp' AND mac = ?"),
+                                         arguments: [mac]) else { return nil }
+        let id: Int64 = row["id"]
+        let addresses = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"),
+                                         arguments: [id]).compactMap { row -> RegistrationRules.Binding? in
+            guard let address = IPAddress(row[0] as String) else { return nil }
+            return RegistrationRules.Binding(address, state: row[1], leaseEnd: row[2])
         }
-        let inserted = device == nil
-        if inserted {
-            try db.cachedStatement(sql: """
-                INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
-                VALUES (?, 'dhcp', ?, ?, ?, ?, ?, 1, ?, ?, ?)
-                """).execute(arguments: [name, r.mac, r.firstSeen ?? r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed, r.interface])
-            device = Device(id: db.lastInsertedRowID, name: name)
-            visible = true
-        }
-        let id = device!.id
+        return RegistrationRules.Device(id: id, name: row["name"], note: row["note"], addresses: addresses)
+    }
 
-        // The address now belongs to this device only.
-        let others = try Int64.fetchAll(db.cachedStatement(sql: """
-            SELECT a.host_id FROM host_address a JOIN host h ON h.id = a.host_id
+    /// The learned hosts other than `id` holding `address`, with how many addresses each holds.
+    static func addressHolders(_ db: Database, _ address: IPAddress, besides id: Int64?) throws -> [RegistrationRules.AddressHolder] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT a.host_id, (SELECT count(*) FROM host_address b WHERE b.host_id = a.host_id)
+            FROM host_address a JOIN host h ON h.id = a.host_id
             WHERE a.address = ? AND h.source = 'dhcp' AND a.host_id != ?
-            """), arguments: [r.address.description, id])
-        for other in others {
-            try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [other, r.address.description])
-            try deleteIfEmpty(db, id: other)
-            visible = true
+            """), arguments: [address.description, id ?? -1]).map {
+            RegistrationRules.AddressHolder(id: $0[0], addressCount: $0[1])
         }
-        // A device that moves keeps its name on the new address only (per address family).
-        let isV4: Bool
-        if case .v4 = r.address { isV4 = true } else { isV4 = false }
-        // A device inserted just now holds no address yet.
-        let current = inserted ? [] : try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"), arguments: [id])
-        var already = false
-        var previousState: String?
-        // What stays besides this address, for the host row's summary below.
-        var latestEnd = r.leaseEnd
-        var anyAcknowledged = false
-        for row in current {
-            let text: String = row[0]
-            guard let address = IPAddress(text) else { continue }
-            if address == r.address {
-                already = true
-                previousState = row[1]
-                continue
-            }
-            let sameFamily: Bool
-            if case .v4 = address { sameFamily = isV4 } else { sameFamily = !isV4 }
-            if sameFamily {
-                try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [id, text])
-                visible = true
-            } else {
-                if let end: Double = row[2] { latestEnd = max(latestEnd, end) }
-                if (row[1] as String?) == "acknowledged" { anyAcknowledged = true }
-            }
-        }
-        // A REQUEST seen after the ACK must not demote an acknowledged address.
-        let state = previousState == "acknowledged" && r.state == "requested" ? "acknowledged" : r.state
-        if already {
-            try db.cachedStatement(sql: "UPDATE host_address SET lease_end = ?, state = ? WHERE host_id = ? AND address = ?").execute(arguments: [r.leaseEnd, state, id, r.address.description])
-        } else {
-            try db.cachedStatement(sql: "INSERT INTO host_address (host_id, address, lease_end, state) VALUES (?, ?, ?, ?)").execute(arguments: [id, r.address.description, r.leaseEnd, state])
-            visible = true
-        }
-        let hostState = anyAcknowledged || state == "acknowledged" ? "acknowledged" : "requested"
-        // The INSERT above already wrote this summary for a new device.
-        if !(inserted && hostState == r.state && latestEnd == r.leaseEnd) {
-            try db.cachedStatement(sql: """
-            UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface),
-                note = coalesce(?, note), lease_end = ?, state = ?
-            WHERE id = ?
-            """).execute(arguments: [r.seenAt, r.relayed, r.interface, note, latestEnd, hostState, id])
-        }
-        if !visible, case .registered(let name) = outcome { outcome = .renewed(name: name) }
-        return (outcome, visible)
     }
 
-    /// A MAC address's hex digits without the colons: `aa:bb:cc:dd:ee:ff` -> `aabbccddeeff`.
-    static func macDigits(_ mac: String) -> String {
-        String(String.UnicodeScalarView(mac.unicodeScalars.filter { $0 != ":" }))
+    /// The newest learned host (other than `id`) that `mac`'s device took `name` from.
+    static func displacedHolder(_ db: Database, of name: String, by mac: String, besides id: Int64?) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT id FROM host WHERE source = 'dhcp' AND note = ? AND id != ? ORDER BY last_seen DESC LIMIT 1
+            """), arguments: ["\(name) was taken by \(mac)", id ?? -1])
     }
 
-    /// The last four hex digits of a MAC address, lowercased: `aa:bb:cc:dd:ee:ff` -> `eeff`.
-    static func macSuffix(_ mac: String) -> String {
-        String(macDigits(mac).suffix(4)).lowercased()
-    }
-
-    /// `name-suffix` in at most 63 characters: the name is shortened, never the suffix.
-    static func suffixed(_ name: String, _ suffix: String) -> String {
-        var head = String(name.prefix(max(1, 63 - suffix.count - 1)))
-        while head.hasSuffix("-") { head.removeLast() }
-        return head + "-" + suffix
-    }
-
-    /// `base`, or `base-2`, `base-3`... the first name no other host holds (each a valid label).
-    static func freeName(_ db: Database, base: String, mac: String) throws -> String {
-        for attempt in 1...64 {
-            let candidate = attempt == 1 ? base : suffixed(base, "\(attempt)")
-            let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT source, mac FROM host WHERE name = ?"), arguments: [candidate])
-            if holder == nil || ((holder!["source"] as String) == HostSource.dhcp.rawValue && (holder!["mac"] as String?) == mac) {
-                return candidate
+    /// Performs `actions` in order; `device` is the registering device's id when it exists.
+    static func perform(_ db: Database, _ actions: [RegistrationRules.Action], for r: DeviceRegistration, device: Int64?) throws {
+        var device = device
+        func id() -> Int64 {
+            guard let device else { preconditionFailure("a device action before the device was inserted") }
+            return device
+        }
+        for action in actions {
+            switch action {
+            case .displace(let host, let name, let note):
+                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [name, note, host])
+            case .renameDevice(let name, let note):
+                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [name, note, id()])
+            case .restore(let host, let name):
+                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = NULL WHERE id = ?").execute(arguments: [name, host])
+            case .insertDevice(let name, let note):
+                try db.cachedStatement(sql: """
+                    INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
+                    VALUES (?, 'dhcp', ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                    """).execute(arguments: [name, r.mac, r.firstSeen ?? r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed,
+                                             r.interface])
+                device = db.lastInsertedRowID
+            case .deleteBinding(let host, let address):
+                try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [host, address.description])
+            case .deleteHost(let host):
+                try db.cachedStatement(sql: "DELETE FROM host WHERE id = ?").execute(arguments: [host])
+            case .deleteDeviceBinding(let address):
+                try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?").execute(arguments: [id(), address.description])
+            case .addBinding(let address, let end, let state):
+                try db.cachedStatement(sql: "INSERT INTO host_address (host_id, address, lease_end, state) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id(), address.description, end, state])
+            case .updateBinding(let address, let end, let state):
+                try db.cachedStatement(sql: "UPDATE host_address SET lease_end = ?, state = ? WHERE host_id = ? AND address = ?")
+                    .execute(arguments: [end, state, id(), address.description])
+            case .updateDevice(let seenAt, let relayed, let interface, let note, let end, let state):
+                try db.cachedStatement(sql: """
+                    UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface),
+                        note = coalesce(?, note), lease_end = ?, state = ?
+                    WHERE id = ?
+                    """).execute(arguments: [seenAt, relayed, interface, note, end, state, id()])
             }
         }
-        return suffixed(base, macDigits(mac))
     }
 
     static func removeAddress(_ db: Database, mac: String, address: IPAddress, onlyRequested: Bool) throws -> Bool {

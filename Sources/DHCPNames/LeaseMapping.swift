@@ -33,12 +33,12 @@ public enum LeaseMapping {
                 let end = lease.leaseEnd
                     ?? (lease.state == .requested ? lease.seenAt + requestedLifetime : lease.seenAt + infiniteLease)
                 changes.append(.register(DeviceRegistration(
-                    name: lease.name, mac: lease.mac.description, address: lease.address, leaseEnd: end,
-                    state: lease.state.rawValue, relayed: lease.relayed, interface: item.interface, seenAt: lease.seenAt)))
+                    name: lease.name, mac: lease.mac, address: lease.address, leaseEnd: end,
+                    state: LeaseState(lease.state), relayed: lease.relayed, interface: item.interface, seenAt: lease.seenAt)))
             case .released(let mac, let address, let at):
-                changes.append(.release(mac: mac.description, address: address, at: at))
+                changes.append(.release(mac: mac, address: address, at: at))
             case .cancelled(let mac, let address, let at):
-                changes.append(.cancel(mac: mac.description, address: address, at: at))
+                changes.append(.cancel(mac: mac, address: address, at: at))
             }
         }
         return (collapse ? DeviceChange.collapsingRepeats(changes) : changes, notes)
@@ -52,5 +52,15 @@ public enum LeaseMapping {
             case .released(_, _, let at), .cancelled(_, _, let at): at
             }
         }.max() ?? 0
+    }
+}
+
+extension LeaseState {
+    /// The store's state for a lease as the tracker saw it.
+    init(_ state: Lease.State) {
+        switch state {
+        case .requested: self = .requested
+        case .acknowledged: self = .acknowledged
+        }
     }
 }

@@ -6,11 +6,10 @@ public struct DeviceRegistration: Sendable, Hashable {
     /// The sanitised host label the device asked for; nil to attach the address to the name the
     /// device (same MAC) already has.
     public var name: String?
-    public var mac: String
+    public var mac: MACAddress
     public var address: IPAddress
     public var leaseEnd: Double
-    /// `requested` (only the client's REQUEST was seen) or `acknowledged`.
-    public var state: String
+    public var state: LeaseState
     public var relayed: Bool
     public var interface: String?
     public var seenAt: Double
@@ -18,7 +17,7 @@ public struct DeviceRegistration: Sendable, Hashable {
     /// ACK by `DeviceChange.collapsingRepeats`); a device new to the store starts then.
     public var firstSeen: Double?
 
-    public init(name: String?, mac: String, address: IPAddress, leaseEnd: Double, state: String, relayed: Bool = false,
+    public init(name: String?, mac: MACAddress, address: IPAddress, leaseEnd: Double, state: LeaseState, relayed: Bool = false,
                 interface: String? = nil, seenAt: Double, firstSeen: Double? = nil) {
         self.name = name
         self.mac = mac
@@ -38,7 +37,7 @@ public struct DeviceRegistration: Sendable, Hashable {
     func isRepeated(by next: DeviceRegistration) -> Bool {
         mac == next.mac && name == next.name && address == next.address && relayed == next.relayed
             && interface == next.interface && next.seenAt >= seenAt
-            && (state == next.state || next.state == "acknowledged")
+            && (state == next.state || next.state == .acknowledged)
     }
 }
 
@@ -46,9 +45,9 @@ public struct DeviceRegistration: Sendable, Hashable {
 public enum DeviceChange: Sendable, Hashable {
     case register(DeviceRegistration)
     /// The device gave the address back.
-    case release(mac: String, address: IPAddress, at: Double)
+    case release(mac: MACAddress, address: IPAddress, at: Double)
     /// A requested address was refused or declined: it goes only while still `requested`.
-    case cancel(mac: String, address: IPAddress, at: Double)
+    case cancel(mac: MACAddress, address: IPAddress, at: Double)
 }
 
 extension DeviceChange {
@@ -84,7 +83,7 @@ public enum RegistrationOutcome: Sendable, Hashable {
     /// The device already had another name: it now answers under the new one only.
     case renamed(from: String, to: String)
     /// Another device held the name: the newest lease wins, the other goes to `previousNowAs`.
-    case displaced(name: String, previousMAC: String, previousNowAs: String)
+    case displaced(name: String, previousMAC: MACAddress, previousNowAs: String)
     /// A static host or a protected name holds it: the device is published as `registeredAs`.
     case refused(name: String, reason: String, registeredAs: String)
     /// No name from the client and no earlier name for this MAC: not registered.
@@ -94,7 +93,7 @@ public enum RegistrationOutcome: Sendable, Hashable {
 /// An address whose lease has ended, for the daemon to probe or drop.
 public struct ExpiredLease: Sendable, Hashable {
     public var name: String
-    public var mac: String
+    public var mac: MACAddress
     public var address: IPAddress
     public var leaseEnd: Double
     public var relayed: Bool
@@ -149,7 +148,7 @@ extension HostStore {
     /// A device gave `address` back: only that device's binding of it goes. Returns whether
     /// anything was removed.
     @discardableResult
-    public func release(mac: String, address: IPAddress, at time: Double, onlyRequested: Bool = false) throws(ZoneError) -> Bool {
+    public func release(mac: MACAddress, address: IPAddress, at time: Double, onlyRequested: Bool = false) throws(ZoneError) -> Bool {
         try write { db in
             let removed = try Self.removeAddress(db, mac: mac, address: address, onlyRequested: onlyRequested)
             if removed { try Self.bump(db, now: time) }
@@ -166,24 +165,26 @@ extension HostStore {
                 WHERE h.source = 'dhcp' AND a.lease_end IS NOT NULL AND a.lease_end < ?
                 ORDER BY a.lease_end
                 """), arguments: [now]).compactMap { row in
-                guard let address = IPAddress(row["address"] as String) else { return nil }
-                return ExpiredLease(name: row["name"], mac: row["mac"] ?? "", address: address,
+                guard let address = IPAddress(row["address"] as String), let mac = MACAddress(row["mac"] as String? ?? "") else {
+                    return nil
+                }
+                return ExpiredLease(name: row["name"], mac: mac, address: address,
                                     leaseEnd: row["lease_end"], relayed: row["relayed"], interface: row["interface"])
             }
         }
     }
 
     /// A device still answers after its lease ended: it keeps the address until `until`.
-    public func extend(mac: String, address: IPAddress, until: Double, seenAt: Double) throws(ZoneError) {
+    public func extend(mac: MACAddress, address: IPAddress, until: Double, seenAt: Double) throws(ZoneError) {
         try write { db in
             try db.cachedStatement(sql: """
                 UPDATE host_address SET lease_end = ? WHERE address = ? AND host_id IN
                     (SELECT id FROM host WHERE source = 'dhcp' AND mac = ?)
-                """).execute(arguments: [until, address.description, mac])
+                """).execute(arguments: [until, address.description, mac.description])
             try db.cachedStatement(sql: """
                 UPDATE host SET last_seen = max(last_seen, ?), lease_end = max(coalesce(lease_end, 0), ?)
                 WHERE source = 'dhcp' AND mac = ?
-                """).execute(arguments: [seenAt, until, mac])
+                """).execute(arguments: [seenAt, until, mac.description])
         }
     }
 
@@ -194,8 +195,8 @@ extension HostStore {
         var name: String
     }
 
-    static func device(_ db: Database, mac: String) throws -> Device? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name FROM host WHERE source = 'dhcp' AND mac = ?"), arguments: [mac])
+    static func device(_ db: Database, mac: MACAddress) throws -> Device? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name FROM host WHERE source = 'dhcp' AND mac = ?"), arguments: [mac.description])
             .map { Device(id: $0["id"], name: $0["name"]) }
     }
 
@@ -215,7 +216,7 @@ extension HostStore {
                     rows.names[name] = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, source, mac FROM host WHERE name = ?"),
                                                         arguments: [name])
                         .map { .held(RegistrationRules.Holder(id: $0["id"], source: HostSource(rawValue: $0["source"]) ?? .static,
-                                                              mac: $0["mac"])) } ?? .free
+                                                              mac: ($0["mac"] as String?).flatMap(MACAddress.init))) } ?? .free
                 }
                 for name in lookups.displaced {
                     rows.displaced[name] = .some(try displacedHolder(db, of: name, by: r.mac, besides: device?.id))
@@ -225,14 +226,14 @@ extension HostStore {
     }
 
     /// The learned host with `mac`, its note and addresses.
-    static func registeringDevice(_ db: Database, mac: String) throws -> RegistrationRules.Device? {
+    static func registeringDevice(_ db: Database, mac: MACAddress) throws -> RegistrationRules.Device? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, note FROM host WHERE source = 'dhcp' AND mac = ?"),
-                                         arguments: [mac]) else { return nil }
+                                         arguments: [mac.description]) else { return nil }
         let id: Int64 = row["id"]
         let addresses = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"),
                                          arguments: [id]).compactMap { row -> RegistrationRules.Binding? in
             guard let address = IPAddress(row[0] as String) else { return nil }
-            return RegistrationRules.Binding(address, state: row[1], leaseEnd: row[2])
+            return RegistrationRules.Binding(address, state: (row[1] as String?).flatMap(LeaseState.init), leaseEnd: row[2])
         }
         return RegistrationRules.Device(id: id, name: row["name"], note: row["note"], addresses: addresses)
     }
@@ -249,7 +250,7 @@ extension HostStore {
     }
 
     /// The newest learned host (other than `id`) that `mac`'s device took `name` from.
-    static func displacedHolder(_ db: Database, of name: String, by mac: String, besides id: Int64?) throws -> Int64? {
+    static func displacedHolder(_ db: Database, of name: String, by mac: MACAddress, besides id: Int64?) throws -> Int64? {
         try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT id FROM host WHERE source = 'dhcp' AND note = ? AND id != ? ORDER BY last_seen DESC LIMIT 1
             """), arguments: ["\(name) was taken by \(mac)", id ?? -1])
@@ -274,7 +275,7 @@ extension HostStore {
                 try db.cachedStatement(sql: """
                     INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
                     VALUES (?, 'dhcp', ?, ?, ?, ?, ?, 1, ?, ?, ?)
-                    """).execute(arguments: [name, r.mac, r.firstSeen ?? r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed,
+                    """).execute(arguments: [name, r.mac.description, r.firstSeen ?? r.seenAt, r.seenAt, r.leaseEnd, r.state, note, r.relayed,
                                              r.interface])
                 device = db.lastInsertedRowID
             case .deleteBinding(let host, let address):
@@ -299,7 +300,7 @@ extension HostStore {
         }
     }
 
-    static func removeAddress(_ db: Database, mac: String, address: IPAddress, onlyRequested: Bool) throws -> Bool {
+    static func removeAddress(_ db: Database, mac: MACAddress, address: IPAddress, onlyRequested: Bool) throws -> Bool {
         guard let device = try device(db, mac: mac) else { return false }
         let condition = onlyRequested ? " AND state = 'requested'" : ""
         try db.cachedStatement(sql: "DELETE FROM host_address WHERE host_id = ? AND address = ?" + condition).execute(arguments: [device.id, address.description])
@@ -311,7 +312,7 @@ extension HostStore {
 
     /// When the device that took a name from another lets it go (releases its last address, or
     /// renames itself), the device it displaced gets the name back.
-    static func restoreDisplaced(_ db: Database, freedName: String, by mac: String) throws {
+    static func restoreDisplaced(_ db: Database, freedName: String, by mac: MACAddress) throws {
         guard try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM host WHERE name = ?"), arguments: [freedName]) == nil,
               let id = try Int64.fetchOne(db.cachedStatement(sql: """
                   SELECT id FROM host WHERE source = 'dhcp' AND note = ? ORDER BY last_seen DESC LIMIT 1

@@ -47,10 +47,10 @@ struct RegistrationRules: Sendable {
     /// One address a device holds.
     struct Binding: Sendable, Hashable {
         var address: IPAddress
-        var state: String?
+        var state: LeaseState?
         var leaseEnd: Double?
 
-        init(_ address: IPAddress, state: String?, leaseEnd: Double?) {
+        init(_ address: IPAddress, state: LeaseState?, leaseEnd: Double?) {
             self.address = address
             self.state = state
             self.leaseEnd = leaseEnd
@@ -61,9 +61,10 @@ struct RegistrationRules: Sendable {
     struct Holder: Sendable, Hashable {
         var id: Int64
         var source: HostSource
-        var mac: String?
+        /// Nil for a host without one (or with one that does not read as a MAC).
+        var mac: MACAddress?
 
-        init(id: Int64, source: HostSource, mac: String? = nil) {
+        init(id: Int64, source: HostSource, mac: MACAddress? = nil) {
             self.id = id
             self.source = source
             self.mac = mac
@@ -161,12 +162,12 @@ struct RegistrationRules: Sendable {
         case deleteHost(Int64)
         /// The device moved within an address family: the old address goes.
         case deleteDeviceBinding(IPAddress)
-        case addBinding(IPAddress, leaseEnd: Double, state: String)
+        case addBinding(IPAddress, leaseEnd: Double, state: LeaseState)
         /// The device holds the address already: only its lease end and state move.
-        case updateBinding(IPAddress, leaseEnd: Double, state: String)
+        case updateBinding(IPAddress, leaseEnd: Double, state: LeaseState)
         /// The device's summary row: last seen (never backwards), relay, interface (kept when
         /// nil), note (kept when nil), the latest lease end and the best state of its addresses.
-        case updateDevice(seenAt: Double, relayed: Bool, interface: String?, note: String?, leaseEnd: Double, state: String)
+        case updateDevice(seenAt: Double, relayed: Bool, interface: String?, note: String?, leaseEnd: Double, state: LeaseState)
 
         /// Whether the action changes names or addresses (what DNS answers).
         var isVisible: Bool {
@@ -216,8 +217,8 @@ struct RegistrationRules: Sendable {
         // Protected names and names of administrators' hosts are never taken.
         // (A device that already holds exactly this name is its holder: no lookup needed.)
         if protected.contains(name.lowercased()) {
-            guard let free = freeName(base: Self.suffixed(wanted, Self.macSuffix(r.mac)), mac: r.mac, in: names) else {
-                return .needs(Lookups(holders: [nextUnknown(base: Self.suffixed(wanted, Self.macSuffix(r.mac)), in: names)]))
+            guard let free = freeName(base: Self.suffixed(wanted, r.mac.suffix), mac: r.mac, in: names) else {
+                return .needs(Lookups(holders: [nextUnknown(base: Self.suffixed(wanted, r.mac.suffix), in: names)]))
             }
             name = free
             outcome = .refused(name: wanted, reason: "\(wanted) is a protected name", registeredAs: name)
@@ -228,27 +229,27 @@ struct RegistrationRules: Sendable {
             case .free:
                 break
             case .held(let holder) where holder.mac != r.mac || holder.source != .dhcp:
-                if holder.source != .dhcp {
-                    let base = Self.suffixed(wanted, Self.macSuffix(r.mac))
+                // (A learned host without a readable MAC cannot be told apart: it keeps the name.)
+                guard holder.source == .dhcp, let previousMAC = holder.mac else {
+                    let base = Self.suffixed(wanted, r.mac.suffix)
                     guard let free = freeName(base: base, mac: r.mac, in: names) else {
                         return .needs(Lookups(holders: [nextUnknown(base: base, in: names)]))
                     }
                     name = free
                     outcome = .refused(name: wanted, reason: "\(wanted) belongs to a \(holder.source.rawValue) host",
                                        registeredAs: name)
-                } else {
-                    // Another device holds it: the newest lease wins; the previous holder stays
-                    // reachable under its MAC suffix.
-                    let previousMAC = holder.mac ?? ""
-                    let base = Self.suffixed(wanted, Self.macSuffix(previousMAC))
-                    guard let moved = freeName(base: base, mac: previousMAC, in: names) else {
-                        return .needs(Lookups(holders: [nextUnknown(base: base, in: names)]))
-                    }
-                    actions.append(.displace(host: holder.id, to: moved, note: "\(wanted) was taken by \(r.mac)"))
-                    names[wanted] = .free
-                    names[moved] = .held(holder)
-                    outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
+                    break
                 }
+                // Another device holds it: the newest lease wins; the previous holder stays
+                // reachable under its MAC suffix.
+                let base = Self.suffixed(wanted, previousMAC.suffix)
+                guard let moved = freeName(base: base, mac: previousMAC, in: names) else {
+                    return .needs(Lookups(holders: [nextUnknown(base: base, in: names)]))
+                }
+                actions.append(.displace(host: holder.id, to: moved, note: "\(wanted) was taken by \(r.mac)"))
+                names[wanted] = .free
+                names[moved] = .held(holder)
+                outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)
             case .held:
                 break
             }
@@ -280,7 +281,7 @@ struct RegistrationRules: Sendable {
         }
         // A device that moves keeps its name on the new address only (per address family).
         var already = false
-        var previousState: String?
+        var previousState: LeaseState?
         // What stays besides this address, for the host row's summary below.
         var latestEnd = r.leaseEnd
         var anyAcknowledged = false
@@ -292,14 +293,14 @@ struct RegistrationRules: Sendable {
                 actions.append(.deleteDeviceBinding(binding.address))
             } else {
                 if let end = binding.leaseEnd { latestEnd = max(latestEnd, end) }
-                if binding.state == "acknowledged" { anyAcknowledged = true }
+                if binding.state == .acknowledged { anyAcknowledged = true }
             }
         }
         // A REQUEST seen after the ACK must not demote an acknowledged address.
-        let state = previousState == "acknowledged" && r.state == "requested" ? "acknowledged" : r.state
+        let state: LeaseState = previousState == .acknowledged && r.state == .requested ? .acknowledged : r.state
         actions.append(already ? .updateBinding(r.address, leaseEnd: r.leaseEnd, state: state)
                                : .addBinding(r.address, leaseEnd: r.leaseEnd, state: state))
-        let hostState = anyAcknowledged || state == "acknowledged" ? "acknowledged" : "requested"
+        let hostState: LeaseState = anyAcknowledged || state == .acknowledged ? .acknowledged : .requested
         // The insert already wrote this summary for a new device.
         if !(device == nil && hostState == r.state && latestEnd == r.leaseEnd) {
             actions.append(.updateDevice(seenAt: r.seenAt, relayed: r.relayed, interface: r.interface, note: note,
@@ -319,7 +320,7 @@ struct RegistrationRules: Sendable {
 
     /// The first candidate no other host holds (`mac`'s own device may hold it), else the base
     /// with the whole MAC; nil when a candidate tried is unknown in `names`.
-    func freeName(base: String, mac: String, in names: Names) -> String? {
+    func freeName(base: String, mac: MACAddress, in names: Names) -> String? {
         for candidate in Self.candidates(base: base) {
             switch names[candidate] {
             case .unknown: return nil
@@ -328,22 +329,12 @@ struct RegistrationRules: Sendable {
             case .held: continue
             }
         }
-        return Self.suffixed(base, Self.macDigits(mac))
+        return Self.suffixed(base, mac.hexDigits)
     }
 
     /// The first candidate `freeName` needs to know about.
     func nextUnknown(base: String, in names: Names) -> String {
         Self.candidates(base: base).first { names[$0] == .unknown } ?? base
-    }
-
-    /// A MAC address's hex digits without the colons: `aa:bb:cc:dd:ee:ff` -> `aabbccddeeff`.
-    static func macDigits(_ mac: String) -> String {
-        String(String.UnicodeScalarView(mac.unicodeScalars.filter { $0 != ":" }))
-    }
-
-    /// The last four hex digits of a MAC address, lowercased: `aa:bb:cc:dd:ee:ff` -> `eeff`.
-    static func macSuffix(_ mac: String) -> String {
-        String(macDigits(mac).suffix(4)).lowercased()
     }
 
     /// `name-suffix` in at most 63 characters: the name is shortened, never the suffix.

@@ -145,7 +145,7 @@ struct PipelineTests {
         let all = deviceChanges(events, collapse: false)
         let collapsed = deviceChanges(events)
         let requested = { (changes: [DeviceChange]) in
-            changes.filter { if case .register(let r) = $0 { r.state == "requested" } else { false } }.count
+            changes.filter { if case .register(let r) = $0 { r.state == .requested } else { false } }.count
         }
         #expect(requested(all) > 0)
         #expect(requested(collapsed) < requested(all))

@@ -12,24 +12,24 @@ struct DeviceRegistrationTests {
     let store: HostStore
     static let protected: Set<String> = ["wpad", "isatap", "localhost", "ns"]
 
-    static let macA = "02:4c:48:00:0a:01"
-    static let macB = "02:4c:48:00:0b:02"
-    static let macC = "02:4c:48:00:0c:03"
+    static let macA = MACAddress("02:4c:48:00:0a:01")!
+    static let macB = MACAddress("02:4c:48:00:0b:02")!
+    static let macC = MACAddress("02:4c:48:00:0c:03")!
 
     init() throws {
         directory = try TemporaryDirectory()
         store = try HostStore(path: directory.databasePath)
     }
 
-    static func registration(_ name: String?, _ mac: String, _ address: String, end: Double = 2000,
-                             state: String = "acknowledged", at: Double = 1000, relayed: Bool = false,
+    static func registration(_ name: String?, _ mac: MACAddress, _ address: String, end: Double = 2000,
+                             state: LeaseState = .acknowledged, at: Double = 1000, relayed: Bool = false,
                              interface: String? = "br0") -> DeviceRegistration {
         DeviceRegistration(name: name, mac: mac, address: ip(address), leaseEnd: end, state: state, relayed: relayed,
                            interface: interface, seenAt: at)
     }
 
     @discardableResult
-    func register(_ name: String?, _ mac: String, _ address: String, end: Double = 2000, state: String = "acknowledged",
+    func register(_ name: String?, _ mac: MACAddress, _ address: String, end: Double = 2000, state: LeaseState = .acknowledged,
                   at: Double = 1000, relayed: Bool = false, interface: String? = "br0") throws -> RegistrationOutcome {
         try store.register(Self.registration(name, mac, address, end: end, state: state, at: at, relayed: relayed,
                                              interface: interface),
@@ -72,10 +72,10 @@ struct DeviceRegistrationTests {
         #expect(outcome == .displaced(name: "printer", previousMAC: Self.macA, previousNowAs: "printer-0a01"))
         #expect(try names() == ["printer", "printer-0a01"])
         let winner = try #require(try host("printer"))
-        #expect(winner.mac == Self.macB)
+        #expect(winner.mac == Self.macB.description)
         #expect(winner.addresses == [ip("198.51.100.106")])
         let previous = try #require(try host("printer-0a01"))
-        #expect(previous.mac == Self.macA)
+        #expect(previous.mac == Self.macA.description)
         #expect(previous.addresses == [ip("198.51.100.105")])
         #expect(previous.source == .dhcp)
         #expect(previous.note == "printer was taken by \(Self.macB)")
@@ -98,7 +98,7 @@ struct DeviceRegistrationTests {
         #expect(try names() == ["printer"])
         let previous = try #require(try host("printer"))
         #expect(previous.addresses == [ip("198.51.100.105")])
-        #expect(previous.mac == Self.macA)
+        #expect(previous.mac == Self.macA.description)
         #expect(previous.note == nil)
         let zone = try zone()
         #expect(try a(zone, "printer") == ["198.51.100.105"])
@@ -113,7 +113,7 @@ struct DeviceRegistrationTests {
         try register("printer", Self.macB, "198.51.100.106", at: 1001)
         try register("printer", Self.macA, "198.51.100.105", at: 1060)
         #expect(try names() == ["printer", "printer-0a01"])
-        #expect(try host("printer")?.mac == Self.macB)
+        #expect(try host("printer")?.mac == Self.macB.description)
     }
 
 
@@ -123,7 +123,7 @@ struct DeviceRegistrationTests {
         let third = try register("printer", Self.macC, "198.51.100.107", at: 3)
         #expect(third == .displaced(name: "printer", previousMAC: Self.macB, previousNowAs: "printer-0b02"))
         #expect(try names() == ["printer", "printer-0a01", "printer-0b02"])
-        #expect(try host("printer")?.mac == Self.macC)
+        #expect(try host("printer")?.mac == Self.macC.description)
     }
 
     @Test func theSameDeviceAgainIsNoConflict() throws {
@@ -144,7 +144,7 @@ struct DeviceRegistrationTests {
         #expect(admin.mac == nil)
         let device = try #require(try host("nas-0a01"))
         #expect(device.source == .dhcp)
-        #expect(device.mac == Self.macA)
+        #expect(device.mac == Self.macA.description)
         #expect(device.addresses == [ip("198.51.100.104")])
         #expect(device.note == "nas belongs to a static host")
         // Its renewals stay where they are and change nothing visible.
@@ -325,8 +325,8 @@ struct DeviceRegistrationTests {
     }
 
     @Test func cancelRemovesOnlyRequestedAddresses() throws {
-        try register("wanted", Self.macA, "198.51.100.60", end: 4600, state: "requested", at: 1000)
-        try register("held", Self.macB, "198.51.100.61", state: "acknowledged", at: 1000)
+        try register("wanted", Self.macA, "198.51.100.60", end: 4600, state: .requested, at: 1000)
+        try register("held", Self.macB, "198.51.100.61", state: .acknowledged, at: 1000)
         #expect(try host("wanted")?.state == "requested")
         let outcomes = try store.apply([
             .cancel(mac: Self.macA, address: ip("198.51.100.60"), at: 1001),
@@ -338,14 +338,14 @@ struct DeviceRegistrationTests {
         ])
         #expect(try names() == ["held"])
         // The low-level form says the same.
-        try register("wanted", Self.macA, "198.51.100.60", state: "requested", at: 1002)
+        try register("wanted", Self.macA, "198.51.100.60", state: .requested, at: 1002)
         #expect(try store.release(mac: Self.macB, address: ip("198.51.100.61"), at: 1003, onlyRequested: true) == false)
         #expect(try store.release(mac: Self.macA, address: ip("198.51.100.60"), at: 1003, onlyRequested: true))
     }
 
     @Test func aRequestSeenAfterTheAckDoesNotDemote() throws {
-        try register("laptop", Self.macA, "198.51.100.70", end: 1120, state: "acknowledged", at: 1000)
-        try register("laptop", Self.macA, "198.51.100.70", end: 4601, state: "requested", at: 1001)
+        try register("laptop", Self.macA, "198.51.100.70", end: 1120, state: .acknowledged, at: 1000)
+        try register("laptop", Self.macA, "198.51.100.70", end: 4601, state: .requested, at: 1001)
         #expect(try host("laptop")?.state == "acknowledged")
         let removed = try store.apply([.cancel(mac: Self.macA, address: ip("198.51.100.70"), at: 1002)], protected: Self.protected)
         #expect(removed == [.removal(.cancel(mac: Self.macA, address: ip("198.51.100.70"), at: 1002), removed: false)])
@@ -439,7 +439,7 @@ struct DeviceRegistrationTests {
             let first = try HostStore(path: path)
             try first.register(Self.registration("printer", Self.macA, "198.51.100.105", end: 1120, at: 1000), protected: Self.protected)
             try first.register(Self.registration("printer", Self.macB, "198.51.100.106", end: 1121, at: 1001), protected: Self.protected)
-            try first.register(Self.registration("wpad", Self.macC, "198.51.100.107", end: 1122, state: "requested", at: 1002),
+            try first.register(Self.registration("wpad", Self.macC, "198.51.100.107", end: 1122, state: .requested, at: 1002),
                                protected: Self.protected)
         }
         let before = try store.snapshot()
@@ -461,12 +461,12 @@ struct DeviceRegistrationTests {
     // MARK: - Collapsing repeats
 
     @Test func aRequestFollowedByItsAckIsOneWriteThatStartsAtTheRequest() throws {
-        let request = Self.registration("nas", Self.macA, "198.51.100.10", end: 1500, state: "requested", at: 1000)
-        let ack = Self.registration("nas", Self.macA, "198.51.100.10", end: 5000, state: "acknowledged", at: 1001)
+        let request = Self.registration("nas", Self.macA, "198.51.100.10", end: 1500, state: .requested, at: 1000)
+        let ack = Self.registration("nas", Self.macA, "198.51.100.10", end: 5000, state: .acknowledged, at: 1001)
         let collapsed = DeviceChange.collapsingRepeats([.register(request), .register(ack)])
         #expect(collapsed.count == 1)
         guard case .register(let kept)? = collapsed.first else { Issue.record("no registration kept"); return }
-        #expect(kept.state == "acknowledged")
+        #expect(kept.state == .acknowledged)
         #expect(kept.firstSeen == 1000)
         #expect(kept.seenAt == 1001)
         try store.apply(collapsed, protected: Self.protected)
@@ -481,8 +481,8 @@ struct DeviceRegistrationTests {
         let a = "198.51.100.10"
         let cases: [(String, [DeviceRegistration])] = [
             ("an ACK then a REQUEST keeps the acknowledgement",
-             [Self.registration("nas", Self.macA, a, state: "acknowledged", at: 1000),
-              Self.registration("nas", Self.macA, a, state: "requested", at: 1001)]),
+             [Self.registration("nas", Self.macA, a, state: .acknowledged, at: 1000),
+              Self.registration("nas", Self.macA, a, state: .requested, at: 1001)]),
             ("another address", [Self.registration("nas", Self.macA, a, at: 1000),
                                  Self.registration("nas", Self.macA, "198.51.100.11", at: 1001)]),
             ("another name", [Self.registration("nas", Self.macA, a, at: 1000),
@@ -501,8 +501,8 @@ struct DeviceRegistrationTests {
         }
         // Not adjacent: another device's change in between.
         let interleaved: [DeviceChange] = [
-            .register(Self.registration("nas", Self.macA, a, state: "requested", at: 1000)),
-            .register(Self.registration("nas", Self.macB, "198.51.100.12", state: "requested", at: 1000)),
+            .register(Self.registration("nas", Self.macA, a, state: .requested, at: 1000)),
+            .register(Self.registration("nas", Self.macB, "198.51.100.12", state: .requested, at: 1000)),
             .register(Self.registration("nas", Self.macA, a, at: 1001)),
         ]
         #expect(DeviceChange.collapsingRepeats(interleaved) == interleaved)

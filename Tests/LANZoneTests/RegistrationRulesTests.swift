@@ -14,8 +14,8 @@ struct RegistrationRulesTests {
     typealias Device = RegistrationRules.Device
     typealias Binding = RegistrationRules.Binding
 
-    static let macA = "02:4c:48:00:0a:01"
-    static let macB = "02:4c:48:00:0b:02"
+    static let macA = MACAddress("02:4c:48:00:0a:01")!
+    static let macB = MACAddress("02:4c:48:00:0b:02")!
     static let protected: Set<String> = ["wpad", "isatap", "localhost", "ns"]
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -26,21 +26,21 @@ struct RegistrationRulesTests {
         var testDescription: String { why }
     }
 
-    static func register(_ name: String?, _ mac: String = macB, _ address: String = "198.51.100.106",
-                         end: Double = 2000, state: String = "acknowledged", at: Double = 1000) -> DeviceRegistration {
+    static func register(_ name: String?, _ mac: MACAddress = macB, _ address: String = "198.51.100.106",
+                         end: Double = 2000, state: LeaseState = .acknowledged, at: Double = 1000) -> DeviceRegistration {
         DeviceRegistration(name: name, mac: mac, address: ip(address), leaseEnd: end, state: state, interface: "br0", seenAt: at)
     }
 
-    static func dhcp(_ id: Int64, _ mac: String) -> Holder { Holder(id: id, source: .dhcp, mac: mac) }
+    static func dhcp(_ id: Int64, _ mac: MACAddress) -> Holder { Holder(id: id, source: .dhcp, mac: mac) }
 
-    static func acked(_ address: String, end: Double = 2000) -> Binding { Binding(ip(address), state: "acknowledged", leaseEnd: end) }
+    static func acked(_ address: String, end: Double = 2000) -> Binding { Binding(ip(address), state: .acknowledged, leaseEnd: end) }
 
     static func decided(_ outcome: RegistrationOutcome, _ actions: [Rules.Action]) -> Rules.Step {
         .decided(Rules.Decision(actions: actions, outcome: outcome))
     }
 
     /// The summary row of a device seen at 1000 on br0, not relayed.
-    static func summary(note: String? = nil, end: Double = 2000, state: String = "acknowledged") -> Rules.Action {
+    static func summary(note: String? = nil, end: Double = 2000, state: LeaseState = .acknowledged) -> Rules.Action {
         .updateDevice(seenAt: 1000, relayed: false, interface: "br0", note: note, leaseEnd: end, state: state)
     }
 
@@ -52,7 +52,7 @@ struct RegistrationRulesTests {
              rows: Rows(device: nil, names: Names(free: ["printer"])),
              expected: decided(.registered(name: "printer"), [
                 .insertDevice(name: "printer", note: nil),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "a new device, nothing known of the name: ask",
              registration: register("printer"),
@@ -62,7 +62,7 @@ struct RegistrationRulesTests {
              registration: register("printer", end: 2500),
              rows: Rows(device: Device(id: 2, name: "printer", addresses: [acked("198.51.100.106")])),
              expected: decided(.renewed(name: "printer"), [
-                .updateBinding(address, leaseEnd: 2500, state: "acknowledged"),
+                .updateBinding(address, leaseEnd: 2500, state: .acknowledged),
                 summary(end: 2500),
              ])),
         Case(why: "the newest lease wins: the holder goes to NAME-XXXX",
@@ -71,7 +71,7 @@ struct RegistrationRulesTests {
              expected: decided(.displaced(name: "printer", previousMAC: macA, previousNowAs: "printer-0a01"), [
                 .displace(host: 1, to: "printer-0a01", note: "printer was taken by \(macB)"),
                 .insertDevice(name: "printer", note: nil),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "the name held case-insensitively is held",
              registration: register("PRINTER"),
@@ -79,7 +79,7 @@ struct RegistrationRulesTests {
              expected: decided(.displaced(name: "PRINTER", previousMAC: macA, previousNowAs: "PRINTER-0a01"), [
                 .displace(host: 1, to: "PRINTER-0a01", note: "PRINTER was taken by \(macB)"),
                 .insertDevice(name: "PRINTER", note: nil),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "the holder's NAME-XXXX unknown: ask for it",
              registration: register("printer"),
@@ -91,7 +91,7 @@ struct RegistrationRulesTests {
                                        addresses: [acked("198.51.100.105")]),
                         names: Names(held: ["printer": dhcp(2, macB)])),
              expected: decided(.renewed(name: "printer-0a01"), [
-                .updateBinding(ip("198.51.100.105"), leaseEnd: 2100, state: "acknowledged"),
+                .updateBinding(ip("198.51.100.105"), leaseEnd: 2100, state: .acknowledged),
                 summary(end: 2100),
              ])),
         Case(why: "a static host's name is refused: NAME-XXXX",
@@ -99,7 +99,7 @@ struct RegistrationRulesTests {
              rows: Rows(device: nil, names: Names(held: ["nas": Holder(id: 7, source: .static)], free: ["nas-0b02"])),
              expected: decided(.refused(name: "nas", reason: "nas belongs to a static host", registeredAs: "nas-0b02"), [
                 .insertDevice(name: "nas-0b02", note: "nas belongs to a static host"),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "NAME-XXXX held too: NAME-XXXX-2",
              registration: register("nas"),
@@ -108,14 +108,14 @@ struct RegistrationRulesTests {
                                                   free: ["nas-0b02-2"])),
              expected: decided(.refused(name: "nas", reason: "nas belongs to a config host", registeredAs: "nas-0b02-2"), [
                 .insertDevice(name: "nas-0b02-2", note: "nas belongs to a config host"),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "a protected name is refused without looking at its holder",
              registration: register("WPAD"),
              rows: Rows(device: nil, names: Names(free: ["WPAD-0b02"])),
              expected: decided(.refused(name: "WPAD", reason: "WPAD is a protected name", registeredAs: "WPAD-0b02"), [
                 .insertDevice(name: "WPAD-0b02", note: "WPAD is a protected name"),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "a rename gives the old name back to the device it had displaced",
              registration: register("scanner"),
@@ -124,7 +124,7 @@ struct RegistrationRulesTests {
              expected: decided(.renamed(from: "printer", to: "scanner"), [
                 .renameDevice(to: "scanner", note: nil),
                 .restore(host: 1, name: "printer"),
-                .updateBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .updateBinding(address, leaseEnd: 2000, state: .acknowledged),
                 summary(),
              ])),
         Case(why: "a rename, nothing known of whom the old name was taken from: ask",
@@ -136,7 +136,7 @@ struct RegistrationRulesTests {
              rows: Rows(device: Device(id: 2, name: "Printer", addresses: [acked("198.51.100.106")])),
              expected: decided(.renamed(from: "Printer", to: "printer"), [
                 .renameDevice(to: "printer", note: nil),
-                .updateBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .updateBinding(address, leaseEnd: 2000, state: .acknowledged),
                 summary(),
              ])),
         Case(why: "no name and no earlier name: nothing",
@@ -147,7 +147,7 @@ struct RegistrationRulesTests {
              registration: register(nil, macB, "2001:db8::6", end: 1800),
              rows: Rows(device: Device(id: 2, name: "dualstack", addresses: [acked("198.51.100.106")])),
              expected: decided(.registered(name: "dualstack"), [
-                .addBinding(ip("2001:db8::6"), leaseEnd: 1800, state: "acknowledged"),
+                .addBinding(ip("2001:db8::6"), leaseEnd: 1800, state: .acknowledged),
                 summary(end: 2000),
              ])),
         Case(why: "a move drops the old address of the family only",
@@ -156,7 +156,7 @@ struct RegistrationRulesTests {
                                        addresses: [acked("198.51.100.101"), acked("2001:db8::101", end: 1900)])),
              expected: decided(.registered(name: "laptop"), [
                 .deleteDeviceBinding(ip("198.51.100.101")),
-                .addBinding(ip("198.51.100.138"), leaseEnd: 1500, state: "acknowledged"),
+                .addBinding(ip("198.51.100.138"), leaseEnd: 1500, state: .acknowledged),
                 summary(end: 1900),
              ])),
         Case(why: "an address taken over leaves its other holders; one that held nothing else goes",
@@ -168,21 +168,21 @@ struct RegistrationRulesTests {
                 .deleteBinding(host: 5, address: address),
                 .deleteHost(5),
                 .deleteBinding(host: 6, address: address),
-                .addBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
              ])),
         Case(why: "a REQUEST after the ACK does not demote",
-             registration: register("laptop", state: "requested"),
+             registration: register("laptop", state: .requested),
              rows: Rows(device: Device(id: 2, name: "laptop", addresses: [acked("198.51.100.106")])),
              expected: decided(.renewed(name: "laptop"), [
-                .updateBinding(address, leaseEnd: 2000, state: "acknowledged"),
+                .updateBinding(address, leaseEnd: 2000, state: .acknowledged),
                 summary(),
              ])),
         Case(why: "a new device only requested",
-             registration: register("phone", state: "requested"),
+             registration: register("phone", state: .requested),
              rows: Rows(device: nil, names: Names(free: ["phone"])),
              expected: decided(.registered(name: "phone"), [
                 .insertDevice(name: "phone", note: nil),
-                .addBinding(address, leaseEnd: 2000, state: "requested"),
+                .addBinding(address, leaseEnd: 2000, state: .requested),
              ])),
     ]
 

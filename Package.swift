@@ -116,7 +116,9 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
-        .testTarget(name: "LANZoneTests", dependencies: ["LANZone", "DNSWire"]),
+        .testTarget(name: "LANZoneTests", dependencies: [
+            "LANZone", "DNSWire", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "ForwarderTests", dependencies: [
             "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

@@ -225,9 +225,9 @@ extension HostStore {
         }
     }
 
-    /// The learned host with `mac`, its note and addresses.
+    /// The learned host with `mac`, what it lost and its addresses.
     static func registeringDevice(_ db: Database, mac: MACAddress) throws -> RegistrationRules.Device? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, note FROM host WHERE source = 'dhcp' AND mac = ?"),
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, displaced_from, displaced_by FROM host WHERE source = 'dhcp' AND mac = ?"),
                                          arguments: [mac.description]) else { return nil }
         let id: Int64 = row["id"]
         let addresses = try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, lease_end FROM host_address WHERE host_id = ?"),
@@ -235,7 +235,11 @@ extension HostStore {
             guard let address = IPAddress(row[0] as String) else { return nil }
             return RegistrationRules.Binding(address, state: (row[1] as String?).flatMap(LeaseState.init), leaseEnd: row[2])
         }
-        return RegistrationRules.Device(id: id, name: row["name"], note: row["note"], addresses: addresses)
+        var displaced: RegistrationRules.Displacement?
+        if let name: String = row["displaced_from"], let by = (row["displaced_by"] as String?).flatMap(MACAddress.init) {
+            displaced = RegistrationRules.Displacement(name, by: by)
+        }
+        return RegistrationRules.Device(id: id, name: row["name"], displaced: displaced, addresses: addresses)
     }
 
     /// The learned hosts other than `id` holding `address`, with how many addresses each holds.
@@ -252,8 +256,9 @@ extension HostStore {
     /// The newest learned host (other than `id`) that `mac`'s device took `name` from.
     static func displacedHolder(_ db: Database, of name: String, by mac: MACAddress, besides id: Int64?) throws -> Int64? {
         try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT id FROM host WHERE source = 'dhcp' AND note = ? AND id != ? ORDER BY last_seen DESC LIMIT 1
-            """), arguments: ["\(name) was taken by \(mac)", id ?? -1])
+            SELECT id FROM host WHERE source = 'dhcp' AND displaced_by = ? AND displaced_from = ? AND id != ?
+            ORDER BY last_seen DESC LIMIT 1
+            """), arguments: [mac.description, name, id ?? -1])
     }
 
     /// Performs `actions` in order; `device` is the registering device's id when it exists.
@@ -265,12 +270,14 @@ extension HostStore {
         }
         for action in actions {
             switch action {
-            case .displace(let host, let name, let note):
-                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [name, note, host])
+            case .displace(let host, let name, let displaced):
+                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ?, displaced_from = ?, displaced_by = ? WHERE id = ?")
+                    .execute(arguments: [name, displaced.note, displaced.name, displaced.by.description, host])
             case .renameDevice(let name, let note):
-                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ? WHERE id = ?").execute(arguments: [name, note, id()])
+                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = ?, displaced_from = NULL, displaced_by = NULL WHERE id = ?")
+                    .execute(arguments: [name, note, id()])
             case .restore(let host, let name):
-                try db.cachedStatement(sql: "UPDATE host SET name = ?, note = NULL WHERE id = ?").execute(arguments: [name, host])
+                try restore(db, host: host, name: name)
             case .insertDevice(let name, let note):
                 try db.cachedStatement(sql: """
                     INSERT INTO host (name, source, mac, first_seen, last_seen, lease_end, state, ptr, note, relayed, interface)
@@ -293,9 +300,11 @@ extension HostStore {
             case .updateDevice(let seenAt, let relayed, let interface, let note, let end, let state):
                 try db.cachedStatement(sql: """
                     UPDATE host SET last_seen = max(last_seen, ?), relayed = ?, interface = coalesce(?, interface),
-                        note = coalesce(?, note), lease_end = ?, state = ?
+                        note = coalesce(?, note), lease_end = ?, state = ?,
+                        displaced_from = CASE WHEN ? IS NULL THEN displaced_from END,
+                        displaced_by = CASE WHEN ? IS NULL THEN displaced_by END
                     WHERE id = ?
-                    """).execute(arguments: [seenAt, relayed, interface, note, end, state, id()])
+                    """).execute(arguments: [seenAt, relayed, interface, note, end, state, note, note, id()])
             }
         }
     }
@@ -314,10 +323,13 @@ extension HostStore {
     /// renames itself), the device it displaced gets the name back.
     static func restoreDisplaced(_ db: Database, freedName: String, by mac: MACAddress) throws {
         guard try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM host WHERE name = ?"), arguments: [freedName]) == nil,
-              let id = try Int64.fetchOne(db.cachedStatement(sql: """
-                  SELECT id FROM host WHERE source = 'dhcp' AND note = ? ORDER BY last_seen DESC LIMIT 1
-                  """), arguments: ["\(freedName) was taken by \(mac)"]) else { return }
-        try db.cachedStatement(sql: "UPDATE host SET name = ?, note = NULL WHERE id = ?").execute(arguments: [freedName, id])
+              let id = try displacedHolder(db, of: freedName, by: mac, besides: nil) else { return }
+        try restore(db, host: id, name: freedName)
+    }
+
+    static func restore(_ db: Database, host: Int64, name: String) throws {
+        try db.cachedStatement(sql: "UPDATE host SET name = ?, note = NULL, displaced_from = NULL, displaced_by = NULL WHERE id = ?")
+            .execute(arguments: [name, host])
     }
 
     static func deleteIfEmpty(_ db: Database, id: Int64) throws {

@@ -251,6 +251,8 @@ public final class HostStore: Sendable {
 
     // MARK: - Schema
 
+    static let displacedByMigration = "v4: what a displaced device lost, and to whom"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: hosts, addresses, zone state") { db in
@@ -293,6 +295,19 @@ public final class HostStore: Sendable {
                 """)
         }
         registerTransferMigrations(&migrator)
+        migrator.registerMigration(displacedByMigration) { db in
+            // A displaced device remembers the name it lost and the MAC of the device that took
+            // it, so that it gets the name back when that device lets it go; the note only shows
+            // it. Devices displaced before this version have only the note: read it once here.
+            try db.execute(sql: """
+                ALTER TABLE host ADD COLUMN displaced_from TEXT;
+                ALTER TABLE host ADD COLUMN displaced_by TEXT;
+                UPDATE host SET displaced_from = substr(note, 1, instr(note, ' was taken by ') - 1),
+                                displaced_by = substr(note, instr(note, ' was taken by ') + length(' was taken by '))
+                WHERE source = 'dhcp' AND instr(note, ' was taken by ') > 1;
+                CREATE INDEX host_displaced_by ON host(displaced_by);
+                """)
+        }
         return migrator
     }
 }

@@ -32,14 +32,14 @@ struct RegistrationRules: Sendable {
     struct Device: Sendable, Hashable {
         var id: Int64
         var name: String
-        /// The note shown in `hosts list` (why the device has the name it has).
-        var note: String?
+        /// The name it lost to a newer device, and to which, while it has not got it back.
+        var displaced: Displacement?
         var addresses: [Binding]
 
-        init(id: Int64, name: String, note: String? = nil, addresses: [Binding] = []) {
+        init(id: Int64, name: String, displaced: Displacement? = nil, addresses: [Binding] = []) {
             self.id = id
             self.name = name
-            self.note = note
+            self.displaced = displaced
             self.addresses = addresses
         }
     }
@@ -55,6 +55,20 @@ struct RegistrationRules: Sendable {
             self.state = state
             self.leaseEnd = leaseEnd
         }
+    }
+
+    /// A device lost `name` to the device with MAC `by` (columns `displaced_from`, `displaced_by`).
+    struct Displacement: Sendable, Hashable {
+        var name: String
+        var by: MACAddress
+
+        init(_ name: String, by: MACAddress) {
+            self.name = name
+            self.by = by
+        }
+
+        /// What `hosts list` shows; never read back.
+        var note: String { "\(name) was taken by \(by)" }
     }
 
     /// The host holding a name.
@@ -149,10 +163,12 @@ struct RegistrationRules: Sendable {
 
     /// One write. "The device" is the registering device (inserted by `insertDevice` when new).
     enum Action: Sendable, Hashable {
-        /// Another device loses `name` to the registering one: it goes to `to`, with a note.
-        case displace(host: Int64, to: String, note: String)
+        /// Another device loses a name to the registering one: it goes to `to`, remembering
+        /// what it lost to whom (and showing it as its note).
+        case displace(host: Int64, to: String, Displacement)
+        /// The device takes another name; its note becomes `note` and what it had lost is forgotten.
         case renameDevice(to: String, note: String?)
-        /// A displaced host gets its name back (its note goes).
+        /// A displaced host gets its name back (its note and displacement go).
         case restore(host: Int64, name: String)
         /// A new device, with the registration's MAC, times, lease and state.
         case insertDevice(name: String, note: String?)
@@ -166,7 +182,8 @@ struct RegistrationRules: Sendable {
         /// The device holds the address already: only its lease end and state move.
         case updateBinding(IPAddress, leaseEnd: Double, state: LeaseState)
         /// The device's summary row: last seen (never backwards), relay, interface (kept when
-        /// nil), note (kept when nil), the latest lease end and the best state of its addresses.
+        /// nil; a new note forgets a displacement), the latest lease end and the best state of its
+        /// addresses.
         case updateDevice(seenAt: Double, relayed: Bool, interface: String?, note: String?, leaseEnd: Double, state: LeaseState)
 
         /// Whether the action changes names or addresses (what DNS answers).
@@ -203,7 +220,7 @@ struct RegistrationRules: Sendable {
 
         // A device that lost its name to a newer one keeps its NAME-XXXX through renewals: the
         // two would otherwise swap the name at every renewal.
-        if let device, device.name != name, let note = device.note, note.hasPrefix("\(name) was taken by ") {
+        if let device, device.name != name, device.displaced?.name == name {
             switch names[name] {
             case .unknown: return .needs(Lookups(holders: [name]))
             case .held: name = device.name
@@ -246,7 +263,7 @@ struct RegistrationRules: Sendable {
                 guard let moved = freeName(base: base, mac: previousMAC, in: names) else {
                     return .needs(Lookups(holders: [nextUnknown(base: base, in: names)]))
                 }
-                actions.append(.displace(host: holder.id, to: moved, note: "\(wanted) was taken by \(r.mac)"))
+                actions.append(.displace(host: holder.id, to: moved, Displacement(wanted, by: r.mac)))
                 names[wanted] = .free
                 names[moved] = .held(holder)
                 outcome = .displaced(name: wanted, previousMAC: previousMAC, previousNowAs: moved)

@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import GRDB
 import Testing
 @testable import LANZone
 
@@ -116,6 +117,57 @@ struct DeviceRegistrationTests {
         #expect(try host("printer")?.mac == Self.macB.description)
     }
 
+    /// What the displaced device lost, and to whom, is kept apart from the note (which only
+    /// shows it): the name comes back even when the note says something else.
+    @Test func theNameComesBackByWhoTookItNotByTheNote() throws {
+        try register("printer", Self.macA, "198.51.100.105", at: 1000)
+        try register("printer", Self.macB, "198.51.100.106", at: 1001)
+        #expect(try displacement("printer-0a01") == Displacement(from: "printer", by: Self.macB.description))
+        try store.write { db in try db.execute(sql: "UPDATE host SET note = 'edited by hand' WHERE name = 'printer-0a01'") }
+        #expect(try store.release(mac: Self.macB, address: ip("198.51.100.106"), at: 1002))
+        let previous = try #require(try host("printer"))
+        #expect(previous.mac == Self.macA.description)
+        #expect(previous.note == nil)
+        #expect(try displacement("printer") == Displacement(from: nil, by: nil))
+    }
+
+    /// A device that displaced another, lost its last address to a third (so its row went) and
+    /// came back under another name gives that name to nobody when it leaves: what the first
+    /// one lost was another name.
+    @Test func aDisplacementIsForTheNameTakenOnly() throws {
+        try register("printer", Self.macA, "198.51.100.105", at: 1000)
+        try register("printer", Self.macB, "198.51.100.106", at: 1001)
+        try register("other", Self.macC, "198.51.100.106", at: 1002)
+        #expect(try names() == ["other", "printer-0a01"])
+        try register("scanner", Self.macB, "198.51.100.107", at: 1003)
+        #expect(try store.release(mac: Self.macB, address: ip("198.51.100.107"), at: 1004))
+        #expect(try names() == ["other", "printer-0a01"])
+        #expect(try displacement("printer-0a01") == Displacement(from: "printer", by: Self.macB.description))
+        #expect(try host("printer-0a01")?.note == "printer was taken by \(Self.macB)")
+    }
+
+    /// A device renamed by hand-over (refused, renamed) forgets what it had lost.
+    @Test func aRenamedDeviceForgetsWhatItLost() throws {
+        try register("printer", Self.macA, "198.51.100.105", at: 1000)
+        try register("printer", Self.macB, "198.51.100.106", at: 1001)
+        try register("laser", Self.macA, "198.51.100.105", at: 1002)
+        #expect(try displacement("laser") == Displacement(from: nil, by: nil))
+        #expect(try host("laser")?.note == nil)
+        #expect(try store.release(mac: Self.macB, address: ip("198.51.100.106"), at: 1003))
+        #expect(try names() == ["laser"])
+    }
+
+    struct Displacement: Equatable {
+        var from: String?
+        var by: String?
+    }
+
+    func displacement(_ name: String) throws -> Displacement? {
+        try store.read { db in
+            try Row.fetchOne(db, sql: "SELECT displaced_from, displaced_by FROM host WHERE name = ?", arguments: [name])
+                .map { Displacement(from: $0["displaced_from"], by: $0["displaced_by"]) }
+        }
+    }
 
     @Test func threeDevicesWantingOneName() throws {
         try register("printer", Self.macA, "198.51.100.105", at: 1)

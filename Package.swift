@@ -23,7 +23,7 @@ let package = Package(
         .target(
             name: "LANZone",
             dependencies: [
-                "DNSWire",
+                "DNSWire", "Timekeeping",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["README.md"]

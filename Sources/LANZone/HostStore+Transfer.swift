@@ -31,7 +31,8 @@ extension HostStore {
     /// Stores one step of `ZoneVersions` in one transaction: new versions, journal entries, the
     /// journals to drop, then prunes each touched journal to `limits`.
     public func recordTransferStep(updated: [ZoneVersion], entries: [JournalEntry], resets: [DomainName],
-                                   limits: JournalLimits = JournalLimits(), now: Double = Date().timeIntervalSince1970) throws(ZoneError) {
+                                   limits: JournalLimits = JournalLimits(), now: Double? = nil) throws(ZoneError) {
+        let now = now ?? clock.now()
         guard !(updated.isEmpty && entries.isEmpty && resets.isEmpty) else { return }
         try write { db in
             for apex in resets {

@@ -1,6 +1,7 @@
 import DNSWire
 import Foundation
 import GRDB
+import Timekeeping
 
 /// The zone's durable truth: hosts and their addresses in SQLite (WAL), one transaction per
 /// change. Every change bumps `generation` (so other processes notice it) and the SOA serial.
@@ -9,10 +10,13 @@ import GRDB
 /// writes here, and the daemon sees the new generation on its next poll.
 public final class HostStore: Sendable {
     public let path: String
+    /// The time of changes (last seen, serials that follow the clock) when the caller gives none.
+    public let clock: ServerClock
     let pool: DatabasePool
 
-    public init(path: String) throws(ZoneError) {
+    public init(path: String, clock: ServerClock = .system) throws(ZoneError) {
         self.path = path
+        self.clock = clock
         do {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
@@ -26,7 +30,7 @@ public final class HostStore: Sendable {
             configuration.maximumReaderCount = 2
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            try Self.migrator(clock: clock).migrate(pool)
         } catch let error as ZoneError {
             throw error
         } catch {
@@ -157,7 +161,8 @@ public final class HostStore: Sendable {
     /// Creates or replaces the host `record.name`: its addresses become exactly `record.addresses`.
     /// Returns false (and changes nothing, serial included) when the host already is so.
     @discardableResult
-    public func upsert(_ record: HostRecord, now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Bool {
+    public func upsert(_ record: HostRecord, now: Double? = nil) throws(ZoneError) -> Bool {
+        let now = now ?? clock.now()
         guard !record.addresses.isEmpty else { throw ZoneError.noAddresses(record.name) }
         return try write { db in
             let changed = try Self.upsert(db, record, now: now)
@@ -168,8 +173,9 @@ public final class HostStore: Sendable {
 
     /// Removes a host by name (case-insensitively). Returns false when there was none.
     @discardableResult
-    public func remove(named name: String, now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Bool {
-        try write { db in
+    public func remove(named name: String, now: Double? = nil) throws(ZoneError) -> Bool {
+        let now = now ?? clock.now()
+        return try write { db in
             try db.cachedStatement(sql: "DELETE FROM host WHERE name = ?").execute(arguments: [name])
             guard db.changesCount > 0 else { return false }
             try Self.bump(db, now: now)
@@ -180,7 +186,8 @@ public final class HostStore: Sendable {
     /// Applies many upserts in one transaction (a hosts-file import): all or nothing.
     /// Returns how many hosts were created or changed.
     @discardableResult
-    public func upsert(all records: [HostRecord], now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Int {
+    public func upsert(all records: [HostRecord], now: Double? = nil) throws(ZoneError) -> Int {
+        let now = now ?? clock.now()
         for record in records where record.addresses.isEmpty { throw ZoneError.noAddresses(record.name) }
         return try write { db in
             var changed = 0
@@ -193,8 +200,9 @@ public final class HostStore: Sendable {
     /// Makes the hosts of `source` exactly `records` (used for the config file's hosts at start).
     /// A name held by a host of another source is left to that host.
     @discardableResult
-    public func replace(source: HostSource, with records: [HostRecord], now: Double = Date().timeIntervalSince1970) throws(ZoneError) -> Int {
-        try write { db in
+    public func replace(source: HostSource, with records: [HostRecord], now: Double? = nil) throws(ZoneError) -> Int {
+        let now = now ?? clock.now()
+        return try write { db in
             var changed = 0
             let wanted = Set(records.map { $0.name.lowercased() })
             for existing in try Self.hosts(db, where: "WHERE h.source = ?", [source.rawValue])
@@ -253,7 +261,8 @@ public final class HostStore: Sendable {
 
     static let displacedByMigration = "v4: what a displaced device lost, and to whom"
 
-    static var migrator: DatabaseMigrator {
+    /// The schema's versions; a new database's first serial follows `clock`.
+    static func migrator(clock: ServerClock = .system) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: hosts, addresses, zone state") { db in
             try db.execute(sql: """
@@ -281,7 +290,7 @@ public final class HostStore: Sendable {
                 );
                 CREATE INDEX host_address_address ON host_address(address);
                 """)
-            let now = UInt32(clamping: Int64(Date().timeIntervalSince1970))
+            let now = UInt32(clamping: Int64(clock.now()))
             try db.execute(sql: "INSERT INTO zone_state (id, serial, generation) VALUES (1, ?, 1)", arguments: [Int64(now)])
         }
         migrator.registerMigration("v2: per-address leases for learned hosts") { db in

@@ -15,7 +15,7 @@ struct HostStoreMigrationTests {
     /// `macB` took `printer` from `macA`: the displacement only in the note.
     static func previousDatabase(at path: String) throws {
         let queue = try DatabaseQueue(path: path)
-        try HostStore.migrator.migrate(queue, upTo: previous)
+        try HostStore.migrator().migrate(queue, upTo: previous)
         try queue.write { db in
             #expect(try !db.columns(in: "host").contains { $0.name == "displaced_by" })
             try db.execute(sql: """
@@ -62,7 +62,7 @@ struct HostStoreMigrationTests {
         try Self.previousDatabase(at: directory.databasePath)
         _ = try HostStore(path: directory.databasePath)
         let store = try HostStore(path: directory.databasePath)
-        let applied = try store.read { db in try HostStore.migrator.appliedIdentifiers(db) }
+        let applied = try store.read { db in try HostStore.migrator().appliedIdentifiers(db) }
         #expect(applied.contains(HostStore.displacedByMigration))
         #expect(try store.host(named: "printer-0a01")?.note == "printer was taken by \(Self.macB)")
     }

@@ -42,8 +42,8 @@ struct Runtime {
         var initial: ZoneSnapshot
         do {
             auth = TransferAuth(key: try settings.transfer.tsig.map(Settings.parseTSIG), clock: clock)
-            store = try HostStore(path: settings.store.database)
-            try store.replace(source: .config, with: settings.zone.hosts, now: clock.now())
+            store = try HostStore(path: settings.store.database, clock: clock)
+            try store.replace(source: .config, with: settings.zone.hosts)
             let serverAddresses = settings.zone.serverAddresses.isEmpty
                 ? InterfaceAddresses.forServerName(listening: settings.server.listen)
                 : settings.zone.serverAddresses

@@ -16,7 +16,7 @@ import Glibc
 ///
 /// Enabled only as root: namespaces, a bridge and a promiscuous pcap capture need it. CI runs as
 /// root, so it runs there; a developer's unprivileged `swift test` skips it.
-@Suite("DHCP on a namespace LAN", .serialized)
+@Suite("DHCP on a namespace LAN", .serialized, .tags(.endToEnd))
 struct DHCPLANTests {
     static let script = E2E.packageRoot.appendingPathComponent("Tests/e2e/dhcp-lan.sh")
 

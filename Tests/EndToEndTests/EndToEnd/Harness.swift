@@ -4,7 +4,7 @@ import Testing
 
 /// The end-to-end tests: the real `lannamed` binary on loopback, queried with dig, kdig, drill,
 /// host and raw sockets. Every suite is nested here, so the whole tree runs one test at a time.
-@Suite(.serialized)
+@Suite(.serialized, .tags(.endToEnd))
 enum EndToEnd {}
 
 // MARK: - DNS messages built and read by hand (for the raw-socket tests)

@@ -8,7 +8,7 @@ import Glibc
 
 /// The forwarder end to end: `lannamed` forwarding to real Knot, NSD and Unbound servers started
 /// on free 127.0.0.1 ports. Nested suites run one test at a time; each test starts its own servers.
-@Suite(.serialized)
+@Suite(.serialized, .tags(.endToEnd))
 enum ForwardingEndToEnd {}
 
 extension ForwardingEndToEnd {

@@ -5,6 +5,7 @@ import Testing
 /// Zone transfers with real peers on loopback: NSD, Knot and BIND 9 as secondaries of lannamed;
 /// lannamed as the secondary of another lannamed and of Knot (RFC 5936, RFC 1995, RFC 1996,
 /// RFC 8945).
+@Suite(.tags(.endToEnd))
 enum TransferEndToEnd {}
 
 /// Hosts of the primary: names in the LAN zone, PTRs in 100.51.198.in-addr.arpa. and

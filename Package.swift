@@ -136,7 +136,9 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder"]),
+        // The end-to-end harness: one lannamed wrapper, processes, ports, polling, dig output.
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport"),
         // The real daemon on loopback and in network namespaces, with real peers; the slow part.
-        .testTarget(name: "EndToEndTests", dependencies: ["lannamed", "DNSWire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["lannamed", "DNSWire", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -15,32 +16,9 @@ import Glibc
 ///
 /// Enabled only as root: namespaces, a bridge and a promiscuous pcap capture need it. CI runs as
 /// root, so it runs there; a developer's unprivileged `swift test` skips it.
-@Suite("DHCP on a namespace LAN", .serialized)
+@Suite("DHCP on a namespace LAN", .serialized, .tags(.endToEnd))
 struct DHCPLANTests {
-    /// The package root, from this file's path (Tests/EndToEndTests/DHCPLAN/DHCPLANTests.swift).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let script = packageRoot.appendingPathComponent("Tests/e2e/dhcp-lan.sh")
-
-    /// The built `lannamed`: next to the test runner (whatever the scratch path), else
-    /// `<root>/.build/debug/lannamed`.
-    static var binary: String? {
-        let besideRunner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            besideRunner.appendingPathComponent("lannamed"),
-            besideRunner.deletingLastPathComponent().appendingPathComponent("lannamed"),
-            packageRoot.appendingPathComponent(".build/debug/lannamed"),
-        ]
-        for candidate in candidates {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate.path) {
-                return candidate.path
-            }
-        }
-        return nil
-    }
+    static let script = E2E.packageRoot.appendingPathComponent("Tests/e2e/dhcp-lan.sh")
 
     /// The script bounds itself (at most 40 s waiting for another run's lock, then a 180 s
     /// watchdog); this is the outer bound. On timeout the script gets
@@ -54,10 +32,7 @@ struct DHCPLANTests {
           .enabled(if: getuid() == 0, "needs root (network namespaces, a bridge, pcap); CI runs as root"),
           arguments: ["dnsmasq", "kea", "expiry"])
     func dhcpLAN(mode: String) throws {
-        guard let binary = Self.binary else {
-            Issue.record("lannamed binary not found next to the test runner nor in \(Self.packageRoot.path)/.build/debug; build it with `swift build --build-tests`")
-            return
-        }
+        let binary = try E2E.requireBinary()
         guard FileManager.default.fileExists(atPath: Self.script.path) else {
             Issue.record("missing \(Self.script.path)")
             return
@@ -81,15 +56,10 @@ struct DHCPLANTests {
         var elapsed: Double
     }
 
-    struct SpawnError: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// Runs `bash dhcp-lan.sh MODE` with stdout and stderr in one file (no pipe to fill up),
-    /// bounded by `timeout`. Spawned with posix_spawn, an empty signal mask and default signal
-    /// actions: the test runner's threads block SIGTERM, SIGUSR1 and SIGUSR2, and Foundation's
-    /// `Process` would hand that mask down to the script and every client it starts (udhcpc would
-    /// never see the signals that make it renew and release, nor the script our SIGTERM).
+    /// bounded by `timeout`. Spawned with a clean signal mask (`Spawned`): the script and every
+    /// client it starts must see our SIGTERM and the signals that make udhcpc renew and release.
+    /// On timeout: SIGTERM (the script cleans up), 20 s of grace, SIGKILL, and 5 s more at most.
     static func runScript(mode: String, binary: String) throws -> ScriptResult {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-dhcp-lan-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -97,38 +67,12 @@ struct DHCPLANTests {
         var environment = ProcessInfo.processInfo.environment
         environment["LANNAMED"] = binary
         environment["NOTIFY_SOCKET"] = nil
-        let pid: pid_t
-        do {
-            pid = try cleanSpawn("/bin/bash", [Self.script.path, mode], environment: environment, output: log.path, truncate: true)
-        } catch {
-            throw SpawnError(description: "\(error)")
-        }
-
-        let start = Date()
-        var status: Int32 = 0
-        var exited = false
-        var timedOut = false
-        // Bounded: polls every 50 ms until the deadline; then SIGTERM (the script cleans up),
-        // 20 s of grace, SIGKILL, and 5 s more at most.
-        func poll(until deadline: Date) {
-            while !exited && Date() < deadline {
-                if waitpid(pid, &status, WNOHANG) == pid { exited = true } else { usleep(50_000) }
-            }
-        }
-        poll(until: start.addingTimeInterval(timeout))
-        if !exited {
-            timedOut = true
-            kill(pid, SIGTERM)
-            poll(until: Date().addingTimeInterval(20))
-            if !exited {
-                kill(pid, SIGKILL)
-                poll(until: Date().addingTimeInterval(5))
-            }
-        }
-        let elapsed = Date().timeIntervalSince(start)
+        let start = E2E.now()
+        let script = try Spawned("/bin/bash", [Self.script.path, mode], environment: environment, output: log.path, truncate: true)
+        let timedOut = !script.wait(upTo: timeout)
+        if timedOut { script.stop(grace: 20, hard: 5) }
+        let elapsed = E2E.now() - start
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? "(no output)"
-        // WIFEXITED / WEXITSTATUS by hand (macros are not imported): exit code, or -signal.
-        let code: Int32 = !exited ? -1 : (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -(status & 0x7F)
-        return ScriptResult(status: code, output: output, timedOut: timedOut, elapsed: elapsed)
+        return ScriptResult(status: script.status ?? -1, output: output, timedOut: timedOut, elapsed: elapsed)
     }
 }

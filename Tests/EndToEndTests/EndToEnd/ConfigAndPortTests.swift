@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ extension EndToEnd {
 
         init() throws {
             binary = try E2E.requireBinary()
-            directory = try E2E.makeTempDirectory()
+            directory = try E2E.makeTempDirectory("config")
         }
 
         deinit { try? FileManager.default.removeItem(at: directory) }
@@ -154,8 +155,8 @@ extension EndToEnd {
     final class EndToEndPortTests {
         @Test("A second lannamed on the same port exits at once, naming lannamed and its pid")
         func secondInstance() throws {
-            let daemon = try Daemon(hosts: [("printer", ["192.168.1.10"])])
-            defer { daemon.stop() }
+            let daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: [("printer", ["192.168.1.10"])])
+            defer { daemon.cleanup() }
             let otherDatabase = daemon.directory.appendingPathComponent("other.sqlite").path
             let second = run(daemon.binary, ["run"] + daemon.listenArguments
                              + ["--database", otherDatabase, "--config", daemon.config, "--threads", "2", "--no-dhcp", "--no-forward"], timeout: 10)
@@ -173,7 +174,7 @@ extension EndToEnd {
         @Test("A TCP listener of another process on the port is found and named by pid")
         func foreignTCPListener() throws {
             let binary = try E2E.requireBinary()
-            let directory = try E2E.makeTempDirectory()
+            let directory = try E2E.makeTempDirectory("config")
             defer { try? FileManager.default.removeItem(at: directory) }
             let config = directory.appendingPathComponent("empty.toml").path
             try "".write(toFile: config, atomically: true, encoding: .utf8)

@@ -1,38 +1,33 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension EndToEnd {
     /// `lannamed hosts ...` against the database of a running daemon: the daemon follows.
     @Suite("EndToEnd: hosts changed while running")
     final class EndToEndHostsTests {
-        let daemon: Daemon
+        let daemon: LannamedDaemon
 
         init() throws {
-            daemon = try Daemon(hosts: [("printer", ["192.168.1.10"])])
+            daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: [("printer", ["192.168.1.10"])])
         }
 
-        deinit { daemon.stop() }
-
-        func serial() -> UInt32? {
-            guard let line = daemon.short(["lan.", "SOA"]).first else { return nil }
-            let fields = line.split(separator: " ")
-            return fields.count == 7 ? UInt32(fields[2]) : nil
-        }
+        deinit { daemon.cleanup() }
 
         @Test("hosts add is answered, hosts remove turns it NXDOMAIN, each within 3 s")
         func addThenRemove() throws {
-            let before = serial()
+            let before = daemon.serial("lan")
             #expect(before != nil)
             let absent = daemon.dig(["newbox.lan.", "A"])
             #expect(absent.status == "NXDOMAIN", "\(absent)")
 
             let addStarted = Date()
-            let added = daemon.lannamed(["hosts", "add", "newbox", "198.51.100.77"])
+            let added = daemon.hosts(["add", "newbox", "198.51.100.77"])
             let addReturned = Date()
             #expect(added.status == 0, "\(added)")
             #expect(added.stdout == "added newbox.lan. 198.51.100.77\n", "\(added)")
             var lastSeen: [String] = []
-            let appeared = daemon.poll(every: 0.1, upTo: 3) {
+            let appeared = E2E.poll(every: 0.1, upTo: 3) {
                 lastSeen = daemon.short(["newbox.lan.", "A"])
                 return lastSeen == ["198.51.100.77"]
             }
@@ -47,26 +42,26 @@ extension EndToEnd {
             #expect(full.isAuthoritative, "\(full)")
             let ptr = daemon.dig(["-x", "198.51.100.77"])
             #expect(ptr.answer == [RR("77.100.51.198.in-addr.arpa.", 60, "IN", "PTR", "newbox.lan.")], "\(ptr)")
-            let after = serial()
+            let after = daemon.serial("lan")
             if let before, let after {
                 #expect(after > before, "serial \(before) -> \(after)")
             }
 
             // Changing the addresses of an existing host is followed too.
-            let updated = daemon.lannamed(["hosts", "add", "newbox.lan", "198.51.100.78", "2001:db8::78"])
+            let updated = daemon.hosts(["add", "newbox.lan", "198.51.100.78", "2001:db8::78"])
             #expect(updated.status == 0, "\(updated)")
             #expect(updated.stdout.hasPrefix("updated newbox.lan."), "\(updated)")
-            let changed = daemon.poll(every: 0.1, upTo: 3) {
+            let changed = E2E.poll(every: 0.1, upTo: 3) {
                 daemon.short(["newbox.lan.", "AAAA"]) == ["2001:db8::78"]
             }
             #expect(changed != nil, "the new AAAA was not answered within 3 s")
             #expect(daemon.short(["newbox.lan.", "A"]) == ["198.51.100.78"])
 
             let removeStarted = Date()
-            let removed = daemon.lannamed(["hosts", "remove", "newbox"])
+            let removed = daemon.hosts(["remove", "newbox"])
             #expect(removed.status == 0, "\(removed)")
             var lastStatus: String? = nil
-            let gone = daemon.poll(every: 0.1, upTo: 3) {
+            let gone = E2E.poll(every: 0.1, upTo: 3) {
                 lastStatus = daemon.dig(["newbox.lan.", "A"]).status
                 return lastStatus == "NXDOMAIN"
             }
@@ -77,7 +72,7 @@ extension EndToEnd {
             #expect(ptrGone.status == "NXDOMAIN", "\(ptrGone)")
 
             // Removing what is not there fails and says so.
-            let again = daemon.lannamed(["hosts", "remove", "newbox"])
+            let again = daemon.hosts(["remove", "newbox"])
             #expect(again.status != 0, "\(again)")
             #expect(again.stderr.contains("no host named \"newbox\""), "\(again)")
 
@@ -100,13 +95,13 @@ extension EndToEnd {
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
 
-            let imported = daemon.lannamed(["hosts", "import", file])
+            let imported = daemon.hosts(["import", file])
             #expect(imported.status == 0, "\(imported)")
             let lines = imported.stdout.split(separator: "\n").map(String.init)
             #expect(lines.last == "imported 4 names (4 new or changed) from \(file)", "\(imported)")
             #expect(lines.filter { $0.hasPrefix("skipped ") }.count == 4, "loopback, ::1, ff02::1 and the outside name: \(imported)")
 
-            let seen = daemon.poll(every: 0.1, upTo: 3) { daemon.short(["scanner.lan.", "A"]) == ["192.168.1.50"] }
+            let seen = E2E.poll(every: 0.1, upTo: 3) { daemon.short(["scanner.lan.", "A"]) == ["192.168.1.50"] }
             #expect(seen != nil, "imported names not answered within 3 s")
 
             #expect(daemon.dig(["scanner-alias.lan.", "A"]).answer == [RR("scanner-alias.lan.", 60, "IN", "A", "192.168.1.50")])
@@ -123,10 +118,10 @@ extension EndToEnd {
             #expect(daemon.short(["printer.lan.", "A"]) == ["192.168.1.10"])
 
             // Importing the same file again changes nothing.
-            let twice = daemon.lannamed(["hosts", "import", file])
+            let twice = daemon.hosts(["import", file])
             #expect(twice.stdout.split(separator: "\n").last.map(String.init) == "imported 4 names (0 new or changed) from \(file)", "\(twice)")
 
-            let listed = daemon.lannamed(["hosts", "list", "--json"])
+            let listed = daemon.hosts(["list", "--json"])
             #expect(listed.status == 0, "\(listed)")
             let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8))
             let objects = try #require(json as? [[String: Any]], "not an array of objects: \(listed.stdout)")
@@ -150,7 +145,7 @@ extension EndToEnd {
             }
 
             // The table form names every host too.
-            let table = daemon.lannamed(["hosts", "list"])
+            let table = daemon.hosts(["list"])
             #expect(table.status == 0)
             for name in ["printer.lan.", "scanner.lan.", "scanner-alias.lan.", "camera.lan.", "cam.lan."] {
                 #expect(table.stdout.contains(name), "\(name) missing from:\n\(table.stdout)")
@@ -159,10 +154,10 @@ extension EndToEnd {
             // A hosts file with a bad line is refused whole, naming the line.
             let bad = daemon.directory.appendingPathComponent("bad-hosts").path
             try "192.168.1.60 good\nnot-an-address name\n".write(toFile: bad, atomically: true, encoding: .utf8)
-            let refused = daemon.lannamed(["hosts", "import", bad])
+            let refused = daemon.hosts(["import", bad])
             #expect(refused.status != 0, "\(refused)")
             #expect(refused.stderr.contains("line 2"), "\(refused)")
-            #expect(daemon.lannamed(["hosts", "list", "--json"]).stdout.contains("\"good\"") == false, "all or nothing")
+            #expect(daemon.hosts(["list", "--json"]).stdout.contains("\"good\"") == false, "all or nothing")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -11,8 +12,8 @@ extension EndToEnd {
     final class EndToEndLifecycleTests {
         @Test("SIGTERM stops the daemon cleanly; a restart on the same port and database answers the same")
         func terminateAndRestart() throws {
-            let daemon = try Daemon(hosts: [("printer", ["192.168.1.10"])])
-            defer { daemon.stop() }
+            let daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: [("printer", ["192.168.1.10"])])
+            defer { daemon.cleanup() }
             let serialBefore = daemon.short(["lan.", "SOA"]).first
 
             let stopped = daemon.terminate(limit: 5)
@@ -24,7 +25,7 @@ extension EndToEnd {
                     "something still answers after the stop")
 
             // The port is free again at once and the store kept everything.
-            try daemon.restart()
+            try daemon.start()
             #expect(daemon.isRunning)
             #expect(daemon.short(["printer.lan.", "A"]) == ["192.168.1.10"])
             #expect(daemon.short(["lan.", "SOA"]).first == serialBefore, "a restart without changes keeps the serial")
@@ -32,7 +33,7 @@ extension EndToEnd {
 
         @Test("Hosts and TTLs from the config file are served; empty non-terminals and the apex behave")
         func configDrivenZone() throws {
-            let daemon = try Daemon(hosts: [("a.b", ["192.168.7.7"]), ("@", ["192.168.7.1"])], configText: """
+            let daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: [("a.b", ["192.168.7.7"]), ("@", ["192.168.7.1"])], config: """
             [zone]
             name = "lan"
             ttl = 300
@@ -44,7 +45,7 @@ extension EndToEnd {
             aliases = ["gw"]
 
             """)
-            defer { daemon.stop() }
+            defer { daemon.cleanup() }
 
             let router = daemon.dig(["router.lan.", "A"])
             #expect(router.answer == [RR("router.lan.", 300, "IN", "A", "192.168.1.1")], "\(router)")
@@ -73,7 +74,7 @@ extension EndToEnd {
             #expect(daemon.dig(["lan.", "NS"]).answer == [RR("lan.", 300, "IN", "NS", "ns.lan.")])
 
             // The config file's hosts show in the listing as source "config".
-            let listed = daemon.lannamed(["hosts", "list", "--json"])
+            let listed = daemon.hosts(["list", "--json"])
             let objects = (try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8))) as? [[String: Any]] ?? []
             let router2 = objects.first { $0["name"] as? String == "router" }
             #expect(router2?["source"] as? String == "config", "\(listed.stdout)")
@@ -81,13 +82,13 @@ extension EndToEnd {
 
         @Test("max-tcp-connections and tcp-idle-timeout from the config file hold on the wire")
         func tcpLimits() throws {
-            let daemon = try Daemon(hosts: [("printer", ["192.168.1.10"])], configText: """
+            let daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: [("printer", ["192.168.1.10"])], config: """
             [server]
             tcp-idle-timeout = 3
             max-tcp-connections = 2
 
             """)
-            defer { daemon.stop() }
+            defer { daemon.cleanup() }
 
             /// Opens a connection and proves it is served with one query.
             func served(id: UInt16) -> Int32? {
@@ -117,7 +118,7 @@ extension EndToEnd {
 
             // Closed connections give their places back (bounded wait for the server to see the FINs).
             var again: Int32? = nil
-            _ = daemon.poll(every: 0.1, upTo: 2) {
+            _ = E2E.poll(every: 0.1, upTo: 2) {
                 again = served(id: 4)
                 return again != nil
             }
@@ -129,7 +130,7 @@ extension EndToEnd {
                 if let fd { close(fd) }
                 usleep(50_000)
             }
-            let viaDig = daemon.poll(every: 0.1, upTo: 2) {
+            let viaDig = E2E.poll(every: 0.1, upTo: 2) {
                 daemon.dig(["+tcp", "printer.lan.", "A"]).answer.count == 1
             }
             #expect(viaDig != nil, "dig +tcp not served after connections came and went")

@@ -1,17 +1,18 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension EndToEnd {
     /// Ordinary answers from a running daemon, read with dig, kdig, drill, host and nslookup.
     @Suite("EndToEnd: queries")
     final class EndToEndQueryTests {
-        let daemon: Daemon
+        let daemon: LannamedDaemon
 
         init() throws {
-            daemon = try Daemon(hosts: Fixture.hosts)
+            daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: Fixture.hosts)
         }
 
-        deinit { daemon.stop() }
+        deinit { daemon.cleanup() }
 
         static let soaFieldsAfterSerial = ["3600", "600", "604800", "60"]
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,13 +10,13 @@ extension EndToEnd {
     /// Bytes a resolver would never send, over UDP and TCP, and several queries on one connection.
     @Suite("EndToEnd: malformed packets and TCP framing")
     final class EndToEndWireTests {
-        let daemon: Daemon
+        let daemon: LannamedDaemon
 
         init() throws {
-            daemon = try Daemon(hosts: [("printer", ["192.168.1.10"]), ("nas", ["192.168.1.20", "fd00::20"])])
+            daemon = try LannamedDaemon(["--no-dhcp", "--no-forward"], hosts: [("printer", ["192.168.1.10"]), ("nas", ["192.168.1.20", "fd00::20"])])
         }
 
-        deinit { daemon.stop() }
+        deinit { daemon.cleanup() }
 
         func expectPrinterAnswers(sourceLocation: SourceLocation = #_sourceLocation) {
             let reply = daemon.dig(["printer.lan.", "A"])

@@ -1,62 +1,20 @@
 import DNSWire
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Real upstream servers (Knot, NSD, Unbound) and a forwarding `lannamed` for the Forwarding
-/// end-to-end tests. Everything listens on 127.0.0.1 ports picked free by the test; every process
-/// is started by the test and stopped by its own PID; every wait is bounded; temp dirs are removed.
+/// Real upstream servers (Knot, NSD, Unbound) for the Forwarding end-to-end tests, and the zone
+/// they serve. Everything listens on 127.0.0.1 ports picked free by the test; every process is
+/// started by the test and stopped by its own PID; every wait is bounded; temp dirs are removed.
 enum FW {
-    /// A server binary the tests cannot do without: its path, or a recorded failure saying what to install.
-    static func require(_ tool: String, package: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        guard let path = E2E.which(tool) else {
-            Issue.record("\(tool) is not installed: the Forwarding end-to-end tests start a real one (apt-get install \(package))",
-                         sourceLocation: sourceLocation)
-            throw HarnessError.missing(tool)
-        }
-        return path
-    }
-
-    static func makeTempDirectory(_ label: String) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-fw-\(label)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
-    /// Seconds on a monotonic clock.
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-    /// `dig` at 127.0.0.1:`port` (optionally from `source`), bounded: one try of `time` seconds.
-    static func dig(port: UInt16, _ args: [String], source: String? = nil, time: Int = 2) -> DNSReply {
-        let from = source.map { ["-b", $0] } ?? []
-        let output = run("dig", ["-r", "@127.0.0.1", "-p", "\(port)", "+time=\(time)", "+tries=1"] + from + args,
-                         timeout: Double(time) * 3 + 3)
-        return DNSReply(output.stdout + (output.status == 0 ? "" : "\n;; dig exit \(output.status): \(output.stderr)"))
-    }
-
     /// The first TXT string of a dig answer, without its quotes.
     static func marker(_ reply: DNSReply) -> String? {
         guard let record = reply.answer.first(where: { $0.type == "TXT" }) else { return nil }
         return record.data.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-    }
-
-    /// Polls `body` every `interval` until it is true or `limit` seconds pass; the seconds it took, or nil.
-    static func poll(every interval: Double = 0.1, upTo limit: Double, _ body: () -> Bool) -> Double? {
-        let start = now()
-        for _ in 0..<(Int(limit / interval) + 2) {
-            if body() { return now() - start }
-            if now() - start > limit { break }
-            usleep(useconds_t(interval * 1_000_000))
-        }
-        return nil
-    }
-
-    static func format(_ seconds: Double?) -> String {
-        guard let seconds else { return "n/a" }
-        return seconds < 1 ? String(format: "%.0f ms", seconds * 1000) : String(format: "%.2f s", seconds)
     }
 
     // MARK: Zones
@@ -96,41 +54,38 @@ final class UpstreamServer {
     let kind: Kind
     let directory: URL
     let port: UInt16
-    let executable: String
-    let arguments: [String]
     let outputPath: String
     /// Unbound's query log (`log-queries`); for the others, their own log.
     let logPath: String
     /// A question the server answers once it is ready, and the marker it should say.
     let readyQuestion: [String]
     let readyMarker: String
-    private(set) var process: Spawned?
-    /// NSD forks: its children are remembered at start so they can be stopped by PID too.
-    private var children: [Int32] = []
+    /// NSD forks: `ServerProcess` stops its children by PID too.
+    private let process: ServerProcess
     private var cleaned = false
 
-    var pid: Int32 { process?.pid ?? -1 }
+    var pid: Int32 { process.pid }
     var address: String { "127.0.0.1:\(port)" }
-    var isRunning: Bool { process?.isRunning ?? false }
+    var isRunning: Bool { process.isRunning }
 
     private init(kind: Kind, directory: URL, port: UInt16, executable: String, arguments: [String], logPath: String,
                  readyQuestion: [String], readyMarker: String) {
         self.kind = kind
         self.directory = directory
         self.port = port
-        self.executable = executable
-        self.arguments = arguments
         self.logPath = logPath
-        self.outputPath = directory.appendingPathComponent("\(kind.rawValue).out").path
+        let outputPath = directory.appendingPathComponent("\(kind.rawValue).out").path
+        self.outputPath = outputPath
         self.readyQuestion = readyQuestion
         self.readyMarker = readyMarker
+        process = ServerProcess(executable: executable, arguments: arguments, outputPath: outputPath)
     }
 
     /// Knot, authoritative for `zones` (marker "knot"); `broken` zones are configured with no
     /// file, so Knot answers SERVFAIL for every name in them.
     static func knot(zones: [String], broken: [String] = []) throws -> UpstreamServer {
-        let executable = try FW.require("knotd", package: "knot")
-        let directory = try FW.makeTempDirectory("knot")
+        let executable = try E2E.require("knotd", package: "knot")
+        let directory = try E2E.makeTempDirectory("knot")
         do {
             let port = try LoopbackSocket.freePort()
             let dir = directory.path
@@ -175,8 +130,8 @@ final class UpstreamServer {
 
     /// NSD, authoritative for `zones` (marker "nsd"), one server process, no rate limit.
     static func nsd(zones: [String]) throws -> UpstreamServer {
-        let executable = try FW.require("nsd", package: "nsd")
-        let directory = try FW.makeTempDirectory("nsd")
+        let executable = try E2E.require("nsd", package: "nsd")
+        let directory = try E2E.makeTempDirectory("nsd")
         do {
             let port = try LoopbackSocket.freePort()
             let dir = directory.path
@@ -229,8 +184,8 @@ final class UpstreamServer {
     /// Unbound forwarding every name to 127.0.0.1:`forwardPort` (never anywhere else), logging
     /// each query it is asked; no validation, no trust anchor.
     static func unbound(forwardTo forwardPort: UInt16, readyName: String, readyMarker: String) throws -> UpstreamServer {
-        let executable = try FW.require("unbound", package: "unbound")
-        let directory = try FW.makeTempDirectory("unbound")
+        let executable = try E2E.require("unbound", package: "unbound")
+        let directory = try E2E.makeTempDirectory("unbound")
         do {
             let port = try LoopbackSocket.freePort()
             let dir = directory.path
@@ -277,7 +232,7 @@ final class UpstreamServer {
     /// so Knot, still running, answers SERVFAIL for every name in it.
     func expireZone(_ zone: String) throws {
         precondition(kind == .knot)
-        let knotc = try FW.require("knotc", package: "knot")
+        let knotc = try E2E.require("knotc", package: "knot")
         let result = run(knotc, ["-s", directory.appendingPathComponent("knot.sock").path, "zone-purge", "-f", "\(zone).", "+expire"],
                          timeout: 10)
         guard result.status == 0 else { throw HarnessError.daemonDidNotStart("knotc zone-purge: \(result)") }
@@ -285,60 +240,21 @@ final class UpstreamServer {
 
     /// Starts the server and waits (at most 10 s) until it answers its ready question.
     func start() throws {
-        guard !isRunning else { return }
-        let process = try Spawned(executable, arguments, output: outputPath)
-        self.process = process
-        let ready = FW.poll(every: 0.05, upTo: 10) {
-            guard process.isRunning else { return true }
-            return FW.marker(FW.dig(port: port, readyQuestion, time: 1)) == readyMarker
-        }
-        guard ready != nil, process.isRunning else {
-            let why = "\(kind.rawValue) on 127.0.0.1:\(port) did not start answering: \(self.output)\n\(log)"
-            stop()
-            throw HarnessError.daemonDidNotStart(why)
-        }
-        children = kind == .nsd ? Self.descendants(of: process.pid) : []
+        try process.launch(ready: { FW.marker(E2E.dig(port: port, readyQuestion, time: 1)) == readyMarker },
+                           describe: { "\(kind.rawValue) on 127.0.0.1:\(port) did not start answering: \(output)\n\(log)" })
     }
 
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var output: String { E2E.read(outputPath) }
+    var log: String { E2E.read(logPath) }
 
-    /// Sends `signal` to this server's own PID (and, for NSD, its remembered children).
-    func signal(_ signal: Int32) {
-        guard let process, process.isRunning else { return }
-        kill(process.pid, signal)
-        for child in children where Self.isOurs(child, config: arguments) { kill(child, signal) }
-    }
+    /// SIGKILL (children too), and a bounded wait for the process to be gone.
+    func killHard() { process.killHard() }
 
-    /// SIGKILL, and a bounded wait for the process to be gone.
-    func killHard() {
-        guard let process, process.isRunning else { return }
-        signal(SIGKILL)
-        let deadline = FW.now() + 5
-        while process.isRunning && FW.now() < deadline { usleep(5_000) }
-    }
-
-    func freeze() { signal(SIGSTOP) }
-    func thaw() { signal(SIGCONT) }
+    func freeze() { process.signal(SIGSTOP) }
+    func thaw() { process.signal(SIGCONT) }
 
     /// SIGCONT (in case it is frozen), SIGTERM, a bounded wait, SIGKILL if still there; children too.
-    func stop() {
-        guard let process else { return }
-        if process.isRunning {
-            signal(SIGCONT)
-            kill(process.pid, SIGTERM)
-            let deadline = FW.now() + 5
-            while process.isRunning && FW.now() < deadline { usleep(10_000) }
-            if process.isRunning {
-                kill(process.pid, SIGKILL)
-                let hard = FW.now() + 3
-                while process.isRunning && FW.now() < hard { usleep(10_000) }
-            }
-        }
-        let deadline = FW.now() + 3
-        while children.contains(where: { Self.isOurs($0, config: arguments) }) && FW.now() < deadline { usleep(10_000) }
-        for child in children where Self.isOurs(child, config: arguments) { kill(child, SIGKILL) }
-    }
+    func stop() { process.stop() }
 
     /// Stops the server and removes its directory.
     func cleanup() {
@@ -349,186 +265,11 @@ final class UpstreamServer {
     }
 
     deinit { cleanup() }
-
-    /// The PIDs whose parent chain leads to `root` (read from /proc).
-    static func descendants(of root: Int32) -> [Int32] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        var parent: [Int32: Int32] = [:]
-        for entry in entries {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 1, let ppid = Int32(fields[1]) { parent[pid] = ppid }
-        }
-        var found: [Int32] = []
-        var frontier = [root]
-        while let current = frontier.popLast() {
-            for (pid, ppid) in parent where ppid == current && !found.contains(pid) {
-                found.append(pid)
-                frontier.append(pid)
-            }
-        }
-        return found
-    }
-
-    /// Whether `pid` is still a process started with our config (so a recycled PID is never signalled).
-    static func isOurs(_ pid: Int32, config arguments: [String]) -> Bool {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return false }
-        let cmdline = String(decoding: data, as: UTF8.self)
-        guard let config = arguments.first(where: { $0.hasSuffix(".conf") }) else { return false }
-        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains(") Z ") { return false }
-        return cmdline.contains(config)
-    }
 }
 
-/// A child process started with posix_spawn, with an empty signal mask and default handlers:
-/// Foundation's Process passes on the test runner's mask, in which SIGTERM is blocked, and NSD
-/// (unlike Knot) does not unblock it. Reaped here with waitpid.
-final class Spawned {
-    let pid: pid_t
-    private var exited = false
-
-    init(_ executable: String, _ arguments: [String], output: String) throws {
-        do {
-            pid = try cleanSpawn(executable, arguments, output: output, truncate: false)
-        } catch {
-            throw HarnessError.daemonDidNotStart("posix_spawn \(executable): \(error)")
-        }
-    }
-
-    /// Reaps the child if it has exited.
-    var isRunning: Bool {
-        guard !exited else { return false }
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        if result == pid || result < 0 { exited = true }
-        return !exited
-    }
-}
-
-// MARK: - lannamed with forwarding
-
-/// `lannamed run` on 127.0.0.1:PORT with forwarding to loopback upstreams only. It refuses to
-/// start without `--upstream` or `--no-forward` (the default would be /etc/resolv.conf's servers).
-final class ForwardingDaemon {
-    let directory: URL
-    let database: String
-    let config: String
-    let logPath: String
-    let binary: String
-    let arguments: [String]
-    private(set) var port: UInt16 = 0
-    private(set) var process: Process?
-    private var stopped = false
-
-    var pid: Int32 { process?.processIdentifier ?? -1 }
-
-    init(_ arguments: [String], hosts: [(String, [String])] = Fixture.hosts,
-         sourceLocation: SourceLocation = #_sourceLocation) throws {
-        guard arguments.contains("--upstream") || arguments.contains("--no-forward") else {
-            Issue.record("a forwarding test must name its --upstream (or --no-forward): the default is /etc/resolv.conf",
-                         sourceLocation: sourceLocation)
-            throw HarnessError.missing("--upstream")
-        }
-        for (index, argument) in arguments.enumerated() where argument == "--upstream" || argument == "--forward-domain" {
-            let value = index + 1 < arguments.count ? arguments[index + 1] : ""
-            let addresses = argument == "--upstream" ? [value]
-                : (value.split(separator: "=", maxSplits: 1).last.map { $0.split(separator: ",").map(String.init) } ?? [])
-            guard !addresses.isEmpty, addresses.allSatisfy({ $0.hasPrefix("127.0.0.1:") }) else {
-                Issue.record("upstream \(value) is not on 127.0.0.1: the tests never send anything off this machine",
-                             sourceLocation: sourceLocation)
-                throw HarnessError.missing("loopback upstream")
-            }
-        }
-        binary = try E2E.requireBinary()
-        self.arguments = arguments
-        directory = try FW.makeTempDirectory("lannamed")
-        database = directory.appendingPathComponent("lannamed.sqlite").path
-        config = directory.appendingPathComponent("lannamed.toml").path
-        logPath = directory.appendingPathComponent("daemon.log").path
-        do {
-            try "".write(toFile: config, atomically: true, encoding: .utf8)
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            for (name, addresses) in hosts {
-                let added = run(binary, ["hosts", "add", name] + addresses + ["--database", database, "--config", config])
-                guard added.status == 0 else { throw HarnessError.daemonDidNotStart("hosts add \(name) failed: \(added)") }
-            }
-            var attempt = 0
-            while true {
-                attempt += 1
-                port = try LoopbackSocket.freePort()
-                do {
-                    try start()
-                    break
-                } catch HarnessError.portTaken where attempt < 3 {
-                    continue
-                }
-            }
-        } catch {
-            stop()
-            throw error
-        }
-    }
-
-    private func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", "--no-dhcp", "--listen", "127.0.0.1:\(port)", "--database", database, "--config", config,
-                             "--threads", "2"] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = nil
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        defer { try? log.close() }
-        _ = try? log.seekToEnd()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = process
-        // Bounded: 10 s. `lan. SOA` is answered locally, so readiness never touches an upstream.
-        let ready = FW.poll(every: 0.05, upTo: 10) {
-            guard process.isRunning else { return true }
-            return !dig(["lan.", "SOA"], time: 1).answer.isEmpty
-        }
-        guard ready != nil, process.isRunning else {
-            let text = self.log
-            stopProcess()
-            if text.contains("already in use") { throw HarnessError.portTaken }
-            throw HarnessError.daemonDidNotStart(text)
-        }
-    }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func dig(_ args: [String], source: String? = nil, time: Int = 2) -> DNSReply {
-        FW.dig(port: port, args, source: source, time: time)
-    }
-
+extension LannamedDaemon {
     /// The marker (`knot`, `nsd`) of a TXT question asked through lannamed.
     func marker(_ name: String) -> String? { FW.marker(dig([name, "TXT"])) }
-
-    private func stopProcess() {
-        guard let process, process.isRunning else { return }
-        let pid = process.processIdentifier
-        kill(pid, SIGTERM)
-        let deadline = FW.now() + 5
-        while process.isRunning && FW.now() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            let hard = FW.now() + 3
-            while process.isRunning && FW.now() < hard { usleep(10_000) }
-        }
-    }
-
-    func stop() {
-        guard !stopped else { return }
-        stopped = true
-        stopProcess()
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    deinit { stop() }
 }
 
 // MARK: - Knot and NSD together
@@ -540,10 +281,10 @@ final class UpstreamPair {
     let knot: UpstreamServer
     let nsd: UpstreamServer
     private(set) var unbound: UpstreamServer?
-    private var daemons: [ForwardingDaemon] = []
+    private var daemons: [LannamedDaemon] = []
 
     init() throws {
-        _ = try FW.require("dig", package: "bind9-dnsutils")
+        _ = try E2E.require("dig", package: "bind9-dnsutils")
         knot = try UpstreamServer.knot(zones: ["corp.example", "other.example"], broken: ["broken.example"])
         do {
             nsd = try UpstreamServer.nsd(zones: ["corp.example", "other.example", "broken.example"])
@@ -559,16 +300,19 @@ final class UpstreamPair {
         return server
     }
 
-    /// lannamed forwarding to Knot then NSD, plus `extra` arguments.
-    func daemon(_ extra: [String] = [], upstreams: [UpstreamServer]? = nil) throws -> ForwardingDaemon {
+    /// lannamed forwarding to Knot then NSD (or `upstreams`), plus `extra` arguments; no DHCP
+    /// capture; the hosts most query tests use.
+    func daemon(_ extra: [String] = [], upstreams: [UpstreamServer]? = nil,
+                sourceLocation: SourceLocation = #_sourceLocation) throws -> LannamedDaemon {
         let list = upstreams ?? [knot, nsd]
-        let daemon = try ForwardingDaemon(list.flatMap { ["--upstream", $0.address] } + extra)
+        let daemon = try LannamedDaemon(["--no-dhcp"] + list.flatMap { ["--upstream", $0.address] } + extra,
+                                        hosts: Fixture.hosts, sourceLocation: sourceLocation)
         daemons.append(daemon)
         return daemon
     }
 
     func cleanup() {
-        for daemon in daemons { daemon.stop() }
+        for daemon in daemons { daemon.cleanup() }
         daemons = []
         unbound?.cleanup()
         knot.cleanup()
@@ -621,13 +365,13 @@ struct StreamReport: CustomStringConvertible {
 
     func latencySummary(_ subset: [StreamQuery]) -> String {
         let latencies = subset.filter { !$0.late }.compactMap(\.latency)
-        return "p50 \(FW.format(Self.percentile(latencies, 0.5))), p99 \(FW.format(Self.percentile(latencies, 0.99))), max \(FW.format(latencies.max()))"
+        return "p50 \(E2E.format(Self.percentile(latencies, 0.5))), p99 \(E2E.format(Self.percentile(latencies, 0.99))), max \(E2E.format(latencies.max()))"
     }
 
     var description: String {
         let markers = Dictionary(grouping: queries, by: { $0.marker ?? ($0.answeredAt == nil ? "no answer" : "rcode \($0.rcode ?? 0)") })
             .mapValues(\.count)
-        let failureText = failures.prefix(10).map { "#\($0.index) at \(String(format: "%.2f", $0.sentAt)) s: \($0.answeredAt == nil ? "no answer" : $0.late ? "late \(FW.format($0.latency))" : "rcode \($0.rcode ?? 0) marker \($0.marker ?? "-")")" }
+        let failureText = failures.prefix(10).map { "#\($0.index) at \(String(format: "%.2f", $0.sentAt)) s: \($0.answeredAt == nil ? "no answer" : $0.late ? "late \(E2E.format($0.latency))" : "rcode \($0.rcode ?? 0) marker \($0.marker ?? "-")")" }
         return "\(queries.count) queries, \(failures.count) failed, by marker \(markers.sorted { $0.key < $1.key }), latency \(latencySummary(queries))"
             + (failureText.isEmpty ? "" : "; failures: \(failureText.joined(separator: ", "))")
     }
@@ -647,26 +391,26 @@ enum QueryStream {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
 
         let total = Int(rate * duration)
-        let start = FW.now()
+        let start = E2E.now()
         var pending = events.sorted { $0.at < $1.at }
         var sent = 0
         var buffer = [UInt8](repeating: 0, count: 65_535)
         let end = duration + timeout + 0.2
         while true {
-            let t = FW.now() - start
+            let t = E2E.now() - start
             while let event = pending.first, event.at <= t {
                 pending.removeFirst()
-                report.events[event.label] = FW.now() - start
+                report.events[event.label] = E2E.now() - start
                 event.action()
             }
             if sent < total && t >= Double(sent) / rate {
                 let query = RawDNS.query(id: UInt16(sent & 0xFFFF), name: name(sent), type: 16)
-                let sendTime = FW.now() - start
+                let sendTime = E2E.now() - start
                 _ = query.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
                 report.queries.append(StreamQuery(index: sent, name: name(sent), sentAt: sendTime))
                 sent += 1
             }
-            let now = FW.now() - start
+            let now = E2E.now() - start
             let outstanding = report.queries.contains { $0.answeredAt == nil && now - $0.sentAt < timeout }
             if sent >= total && pending.isEmpty && (!outstanding || now > end) { break }
             let nextSend = sent < total ? Double(sent) / rate : now + 0.02
@@ -676,7 +420,7 @@ enum QueryStream {
             while true {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if count <= 0 { break }
-                let arrived = FW.now() - start
+                let arrived = E2E.now() - start
                 guard let message = try? Message(bytes: Array(buffer[0..<count])),
                       message.header.isResponse, Int(message.header.id) < report.queries.count else { continue }
                 let index = Int(message.header.id)
@@ -714,8 +458,8 @@ struct PerfResult: CustomStringConvertible {
         let file = directory.appendingPathComponent("dnsperf-\(UUID().uuidString.prefix(6)).txt")
         try? names.joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = EndToEndTests.run("dnsperf", ["-s", "127.0.0.1", "-p", "\(port)", "-d", file.path, "-l", "\(seconds)",
-                                                   "-c", "1", "-q", "100"], timeout: Double(seconds) + 20)
+        let output = TestSupport.run("dnsperf", ["-s", "127.0.0.1", "-p", "\(port)", "-d", file.path, "-l", "\(seconds)",
+                                                 "-c", "1", "-q", "100"], timeout: Double(seconds) + 20)
         func number(_ label: String) -> Double? {
             guard let line = output.stdout.split(separator: "\n").first(where: { $0.contains(label) }),
                   let value = line.split(separator: ":", maxSplits: 1).last?.split(separator: " ").first else { return nil }

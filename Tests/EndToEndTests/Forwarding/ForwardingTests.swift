@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Glibc
 
 /// The forwarder end to end: `lannamed` forwarding to real Knot, NSD and Unbound servers started
 /// on free 127.0.0.1 ports. Nested suites run one test at a time; each test starts its own servers.
-@Suite(.serialized)
+@Suite(.serialized, .tags(.endToEnd))
 enum ForwardingEndToEnd {}
 
 extension ForwardingEndToEnd {
@@ -62,7 +63,7 @@ extension ForwardingEndToEnd {
 
             // The primary (Knot) answers. (Polled, bounded: a Knot stall past the 50 ms hedge
             // deadline on a busy machine may let NSD win one.)
-            #expect(FW.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil,
+            #expect(E2E.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil,
                     "the primary (Knot) should answer")
             #expect(FW.marker(daemon.dig(["x1.w.corp.example", "TXT"])).map { ["knot", "nsd"].contains($0) } == true)
             // Local names are still answered authoritatively, with RA set now that forwarding is on.
@@ -75,7 +76,7 @@ extension ForwardingEndToEnd {
         @Test("A big RRset truncated over UDP by the upstream is fetched over TCP")
         func truncatedUpstreamAnswersAreRetriedOverTCP() throws {
             // Knot truncates it at the 1232-byte payload lannamed offers.
-            let direct = FW.dig(port: pair.knot.port, ["+ignore", "+bufsize=1232", "big.corp.example", "A"])
+            let direct = E2E.dig(port: pair.knot.port, ["+ignore", "+bufsize=1232", "big.corp.example", "A"])
             #expect(direct.isTruncated, "the RRset must not fit in 1232 bytes for this test to mean anything: \(direct)")
 
             let daemon = try pair.daemon()
@@ -98,7 +99,7 @@ extension ForwardingEndToEnd {
 
         @Test("Cached names are answered after the upstreams are stopped; cached-answer throughput")
         func cachedNamesOutliveTheUpstreams() throws {
-            _ = try FW.require("dnsperf", package: "dnsperf")
+            _ = try E2E.require("dnsperf", package: "dnsperf")
             let daemon = try pair.daemon()
             let questions = [("www.corp.example", "A"), ("www.corp.example", "AAAA"), ("corp.example", "MX"),
                              ("txt.corp.example", "TXT"), ("mail.corp.example", "A"), ("www.other.example", "A")]
@@ -117,9 +118,9 @@ extension ForwardingEndToEnd {
             #expect(!pair.knot.isRunning && !pair.nsd.isRunning)
 
             for (name, type) in questions {
-                let start = FW.now()
+                let start = E2E.now()
                 let reply = daemon.dig([name, type])
-                let seconds = FW.now() - start
+                let seconds = E2E.now() - start
                 let before = first["\(name) \(type)"]!
                 #expect(reply.status == "NOERROR", "\(name) \(type) after the upstreams stopped: \(reply)")
                 #expect(reply.answer.map(\.data) == before.answer.map(\.data), "\(name) \(type): \(reply)")
@@ -131,9 +132,9 @@ extension ForwardingEndToEnd {
             #expect(stillNegative.authority.first?.type == "SOA", "\(stillNegative)")
 
             // A name never asked: the upstreams refuse the connection (ICMP), so SERVFAIL comes quickly.
-            let start = FW.now()
+            let start = E2E.now()
             let unknown = daemon.dig(["never-asked.corp.example", "A"], time: 4)
-            let servfailSeconds = FW.now() - start
+            let servfailSeconds = E2E.now() - start
             #expect(unknown.status == "SERVFAIL", "\(unknown)")
             #expect(servfailSeconds < 3, "\(servfailSeconds) s")
 
@@ -141,7 +142,7 @@ extension ForwardingEndToEnd {
             let names = questions.map { "\($0.0) \($0.1)" }
             let perf = PerfResult.run(port: daemon.port, names: names, seconds: 5, in: daemon.directory)
             print("[Forwarding] cached-answer throughput (debug build, dnsperf -c 1 -q 100, 5 s, upstreams stopped): \(perf)")
-            print("[Forwarding] SERVFAIL for an uncached name with both upstreams stopped: \(FW.format(servfailSeconds))")
+            print("[Forwarding] SERVFAIL for an uncached name with both upstreams stopped: \(E2E.format(servfailSeconds))")
             #expect(perf.output.status == 0, "\(perf.output)")
             #expect((perf.completed ?? 0) > 0, "\(perf.output)")
             #expect(perf.codes?.hasPrefix("NOERROR") == true && perf.codes?.contains("SERVFAIL") == false,
@@ -150,21 +151,21 @@ extension ForwardingEndToEnd {
 
         @Test("SERVFAIL from the primary: the secondary's answer is used")
         func servfailFromThePrimaryFallsThrough() throws {
-            let direct = FW.dig(port: pair.knot.port, ["which.broken.example", "TXT"])
+            let direct = E2E.dig(port: pair.knot.port, ["which.broken.example", "TXT"])
             #expect(direct.status == "SERVFAIL", "Knot should answer SERVFAIL for its unloadable zone: \(direct)")
 
             let daemon = try pair.daemon()
-            let start = FW.now()
+            let start = E2E.now()
             let reply = daemon.dig(["which.broken.example", "TXT"])
-            let seconds = FW.now() - start
+            let seconds = E2E.now() - start
             #expect(reply.status == "NOERROR", "\(reply)")
             #expect(FW.marker(reply) == "nsd", "\(reply)")
             #expect(seconds < 1.5, "\(seconds) s")
             let www = daemon.dig(["www.broken.example", "A"])
             #expect(www.answer.map(\.data) == ["192.0.2.10"], "\(www)")
-            print("[Forwarding] SERVFAIL from the primary, answer from the secondary in \(FW.format(seconds))")
+            print("[Forwarding] SERVFAIL from the primary, answer from the secondary in \(E2E.format(seconds))")
             // The primary still answers its good zones (it comes back within a probe, ~1 s, if marked down).
-            #expect(FW.poll(every: 0.2, upTo: 5) { daemon.marker("which.corp.example") == "knot" } != nil)
+            #expect(E2E.poll(every: 0.2, upTo: 5) { daemon.marker("which.corp.example") == "knot" } != nil)
         }
 
         @Test("Conditional forwarding: --forward-domain corp.example goes to NSD, the rest to Knot")
@@ -191,7 +192,7 @@ extension ForwardingEndToEnd {
         @Test("The primary killed under a steady stream: no failed queries; failback when it returns")
         func primaryKilledUnderLoad() throws {
             let daemon = try pair.daemon()
-            #expect(FW.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil)
+            #expect(E2E.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil)
             let killAt = 2.0
             let report = QueryStream.run(port: daemon.port, rate: 50, duration: 6, timeout: 1,
                                          name: { "k\($0)-\(self.tag).w.corp.example" },
@@ -200,7 +201,7 @@ extension ForwardingEndToEnd {
             let firstSecondary = report.firstAnswer(marked: "nsd", after: killed)
             let after = report.sent(after: killed + 0.5)
             print("[Forwarding] primary SIGKILLed at \(String(format: "%.2f", killed)) s under 50 q/s of unique names: \(report)")
-            print("[Forwarding] failover: first answer from the secondary \(FW.format(firstSecondary)) after the kill; failed queries \(report.failures.count); latency after the kill \(report.latencySummary(report.sent(after: killed)))")
+            print("[Forwarding] failover: first answer from the secondary \(E2E.format(firstSecondary)) after the kill; failed queries \(report.failures.count); latency after the kill \(report.latencySummary(report.sent(after: killed)))")
             #expect(!pair.knot.isRunning, "Knot should be dead")
             #expect(report.queries.count == 300)
             #expect(report.failures.count == 0, "client-visible failures when the primary died: \(report)")
@@ -210,16 +211,16 @@ extension ForwardingEndToEnd {
             #expect(before.filter { $0.marker == "knot" }.count * 10 >= before.count * 9, "before the kill: \(report)")
             #expect(!after.isEmpty && after.allSatisfy { $0.marker == "nsd" }, "after the kill: \(report)")
             #expect(firstSecondary.map { $0 < 1 } == true, "\(report)")
-            #expect(FW.poll(every: 0.1, upTo: 2) { daemon.log.contains("marked down") } != nil,
+            #expect(E2E.poll(every: 0.1, upTo: 2) { daemon.log.contains("marked down") } != nil,
                     "the log should say the primary was marked down: \(daemon.log)")
 
             // Failback: the primary restarted on its port is probed and preferred again.
             try pair.knot.start()
-            let back = FW.poll(every: 0.1, upTo: 10) { daemon.marker("which.corp.example") == "knot" }
-            print("[Forwarding] failback: the marker says knot again \(FW.format(back)) after Knot answered again")
+            let back = E2E.poll(every: 0.1, upTo: 10) { daemon.marker("which.corp.example") == "knot" }
+            print("[Forwarding] failback: the marker says knot again \(E2E.format(back)) after Knot answered again")
             #expect(back != nil, "the primary did not take over again within 10 s")
-            #expect(FW.poll(every: 0.05, upTo: 3) { daemon.marker("failback-\(UUID().uuidString.prefix(8)).w.corp.example") == "knot" } != nil)
-            #expect(FW.poll(every: 0.1, upTo: 2) { daemon.log.contains("upstream is back") } != nil, "\(daemon.log)")
+            #expect(E2E.poll(every: 0.05, upTo: 3) { daemon.marker("failback-\(UUID().uuidString.prefix(8)).w.corp.example") == "knot" } != nil)
+            #expect(E2E.poll(every: 0.1, upTo: 2) { daemon.log.contains("upstream is back") } != nil, "\(daemon.log)")
         }
 
         // Regression test (a bug before dd20cce): a frozen primary held every uncached answer for
@@ -231,7 +232,7 @@ extension ForwardingEndToEnd {
         @Test("A frozen primary (SIGSTOP) under load: no failed queries")
         func primaryFrozenUnderLoad() throws {
             let daemon = try pair.daemon()
-            #expect(FW.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil)
+            #expect(E2E.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil)
             let freezeAt = 1.5
             let report = QueryStream.run(port: daemon.port, rate: 50, duration: 5, timeout: 1,
                                          name: { "f\($0)-\(self.tag).w.corp.example" },
@@ -240,12 +241,12 @@ extension ForwardingEndToEnd {
             let frozen = report.events["freeze"] ?? freezeAt
             let afterFreeze = report.sent(after: frozen)
             print("[Forwarding] primary SIGSTOPped at \(String(format: "%.2f", frozen)) s under 50 q/s: \(report)")
-            print("[Forwarding] frozen primary: failed queries \(report.failures.count) of \(afterFreeze.count) sent after the freeze; first answer from the secondary \(FW.format(report.firstAnswer(marked: "nsd", after: frozen))) after it (counting late ones: \(FW.format(report.firstAnswer(marked: "nsd", after: frozen, includingLate: true)))); latency after it \(report.latencySummary(afterFreeze)); late answers \(report.queries.filter(\.late).count)")
+            print("[Forwarding] frozen primary: failed queries \(report.failures.count) of \(afterFreeze.count) sent after the freeze; first answer from the secondary \(E2E.format(report.firstAnswer(marked: "nsd", after: frozen))) after it (counting late ones: \(E2E.format(report.firstAnswer(marked: "nsd", after: frozen, includingLate: true)))); latency after it \(report.latencySummary(afterFreeze)); late answers \(report.queries.filter(\.late).count)")
             #expect(report.failures.count == 0, "client-visible failures with a frozen primary: \(report)")
             // Whatever was answered after the freeze came from the secondary.
             #expect(afterFreeze.filter { $0.sentAt > frozen + 0.1 }.allSatisfy { $0.marker == nil || $0.marker == "nsd" }, "\(report)")
             // Thawed, Knot answers again and is used.
-            #expect(FW.poll(every: 0.2, upTo: 6) { daemon.marker("which.corp.example") == "knot" } != nil)
+            #expect(E2E.poll(every: 0.2, upTo: 6) { daemon.marker("which.corp.example") == "knot" } != nil)
         }
 
         @Test("Every upstream down: a cached name is served stale (TTL 30), an unknown name gets SERVFAIL")
@@ -267,21 +268,21 @@ extension ForwardingEndToEnd {
             #expect(fresh.answer.map(\.data) == ["192.0.2.10"], "\(fresh)")
             #expect(fresh.answer.first.map { $0.ttl > 250 && $0.ttl <= 300 } == true, "still fresh: \(fresh)")
 
-            var start = FW.now()
+            var start = E2E.now()
             let stale = daemon.dig(["short.corp.example", "A"], time: 5)
-            let staleSeconds = FW.now() - start
+            let staleSeconds = E2E.now() - start
             #expect(stale.status == "NOERROR", "\(stale)")
             #expect(stale.answer.map(\.data) == ["192.0.2.77"], "the expired answer should be served stale: \(stale)")
             #expect(stale.answer.first?.ttl == 30, "stale answers carry TTL 30 (RFC 8767): \(stale)")
             #expect(staleSeconds < 3, "\(staleSeconds) s")
 
-            start = FW.now()
+            start = E2E.now()
             let unknown = daemon.dig(["never-asked.corp.example", "A"], time: 5)
-            let servfailSeconds = FW.now() - start
+            let servfailSeconds = E2E.now() - start
             #expect(unknown.status == "SERVFAIL", "\(unknown)")
             #expect(unknown.flags.contains("ra"), "\(unknown)")
             #expect(servfailSeconds < 3, "SERVFAIL should come within ~2 s (the budget): \(servfailSeconds) s")
-            print("[Forwarding] every upstream down (Knot frozen, NSD stopped): stale answer in \(FW.format(staleSeconds)), SERVFAIL for an unknown name in \(FW.format(servfailSeconds))")
+            print("[Forwarding] every upstream down (Knot frozen, NSD stopped): stale answer in \(E2E.format(staleSeconds)), SERVFAIL for an unknown name in \(E2E.format(servfailSeconds))")
         }
 
         // Regression test (a bug before dd20cce): RFC 8767 sec. 4 says an upstream's SERVFAIL
@@ -297,15 +298,15 @@ extension ForwardingEndToEnd {
 
             // Knot keeps running but can only say SERVFAIL for corp.example; NSD is gone.
             try pair.knot.expireZone("corp.example")
-            let direct = FW.dig(port: pair.knot.port, ["short.corp.example", "A"])
+            let direct = E2E.dig(port: pair.knot.port, ["short.corp.example", "A"])
             #expect(direct.status == "SERVFAIL", "\(direct)")
             pair.nsd.stop()
             usleep(1_500_000)  // short.corp.example (TTL 1) has expired
 
-            let start = FW.now()
+            let start = E2E.now()
             let stale = daemon.dig(["short.corp.example", "A"], time: 5)
-            let seconds = FW.now() - start
-            print("[Forwarding] every upstream SERVFAIL (Knot zone expired, NSD stopped): \(stale.status ?? "no answer") in \(FW.format(seconds)) for an expired cached name")
+            let seconds = E2E.now() - start
+            print("[Forwarding] every upstream SERVFAIL (Knot zone expired, NSD stopped): \(stale.status ?? "no answer") in \(E2E.format(seconds)) for an expired cached name")
             #expect(stale.status == "NOERROR", "the expired answer should be served stale, not the upstream's SERVFAIL: \(stale)")
             #expect(stale.answer.map(\.data) == ["192.0.2.77"], "\(stale)")
             #expect(stale.answer.first?.ttl == 30, "\(stale)")
@@ -365,14 +366,14 @@ extension ForwardingEndToEnd {
 
             let forwarded = daemon.dig(["www.corp.example", "A"])
             #expect(forwarded.answer.map(\.data) == ["192.0.2.10"], "\(forwarded)")
-            #expect(FW.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil, "through Unbound to Knot")
+            #expect(E2E.poll(every: 0.05, upTo: 3) { daemon.marker("which.corp.example") == "knot" } != nil, "through Unbound to Knot")
 
             // An Unbound primary whose forward target answers SERVFAIL: the secondary (NSD) is used.
-            let broken = FW.dig(port: unbound.port, ["which.broken.example", "TXT"])
+            let broken = E2E.dig(port: unbound.port, ["which.broken.example", "TXT"])
             #expect(broken.status == "SERVFAIL", "\(broken)")
             #expect(daemon.marker("which.broken.example") == "nsd")
 
-            let seen = FW.poll(every: 0.1, upTo: 5) { unbound.log.contains("www.corp.example. A IN") }
+            let seen = E2E.poll(every: 0.1, upTo: 5) { unbound.log.contains("www.corp.example. A IN") }
             #expect(seen != nil, "the forwarded name should be in Unbound's query log: \(unbound.log)")
             let names = unbound.log.split(separator: "\n").compactMap { line -> String? in
                 guard let range = line.range(of: "info: 127.0.0.1 ") else { return nil }

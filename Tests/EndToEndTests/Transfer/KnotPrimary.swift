@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -70,15 +71,15 @@ final class KnotPrimary {
     /// false). Returns once it answers the zone's SOA.
     static func start(zone: String = "lan", records: String, notify: [UInt16] = [], tsig: TestTSIGKey? = nil,
                       signNotify: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) throws -> KnotPrimary {
-        let knotd = try FW.require("knotd", package: "knot", sourceLocation: sourceLocation)
-        let knotc = try FW.require("knotc", package: "knot", sourceLocation: sourceLocation)
-        _ = try FW.require("dig", package: "bind9-dnsutils", sourceLocation: sourceLocation)
+        let knotd = try E2E.require("knotd", package: "knot", sourceLocation: sourceLocation)
+        let knotc = try E2E.require("knotc", package: "knot", sourceLocation: sourceLocation)
+        _ = try E2E.require("dig", package: "bind9-dnsutils", sourceLocation: sourceLocation)
         var attempt = 0
         while true {
             attempt += 1
-            let directory = try FW.makeTempDirectory("primary")
+            let directory = try E2E.makeTempDirectory("primary")
             do {
-                let primary = KnotPrimary(zone: XFR.fqdn(zone), directory: directory, port: try LoopbackSocket.freePort(),
+                let primary = KnotPrimary(zone: E2E.fqdn(zone), directory: directory, port: try LoopbackSocket.freePort(),
                                           tsig: tsig, notify: notify, signNotify: signNotify, knotd: knotd, knotc: knotc)
                 try primary.replaceZoneFile(records)
                 try primary.writeConfig()
@@ -177,7 +178,7 @@ final class KnotPrimary {
                            describe: { "knot primary on 127.0.0.1:\(port) did not serve \(zone):\n\(log())" })
     }
 
-    private func soaSerialQuietly() -> UInt32? { XFR.soaSerial(port: port, zone: zone) }
+    private func soaSerialQuietly() -> UInt32? { E2E.soaSerial(port: port, zone: zone) }
 
     // MARK: Changing the zone
 
@@ -240,7 +241,7 @@ final class KnotPrimary {
     /// The serial Knot answers for the zone's SOA, nil if it does not answer.
     func serial() -> UInt32? { soaSerialQuietly() }
 
-    func dig(_ args: [String], time: Int = 2) -> DNSReply { FW.dig(port: port, args, time: time) }
+    func dig(_ args: [String], time: Int = 2) -> DNSReply { E2E.dig(port: port, args, time: time) }
 
     /// The zone by AXFR (signed with the key when there is one), normalised as `XFR.axfr`. Asked
     /// from ::1, so that `outgoingTransfers()` can tell these dumps from the secondaries' transfers.
@@ -250,7 +251,7 @@ final class KnotPrimary {
     /// "127.0.0.1@PORT", serials "serial 1 -> 3" for IXFR or "serial 3" for AXFR). Transfers to
     /// ::1 (the test's own `axfrRecords()` dumps) are left out unless `includingDumps`.
     func outgoingTransfers(includingDumps: Bool = false) -> [(type: String, remote: String, serials: String)] {
-        XFR.read(logPath).split(separator: "\n").compactMap { line in
+        E2E.read(logPath).split(separator: "\n").compactMap { line in
             guard line.contains("[\(zone)]"), line.contains("XFR, outgoing"), line.contains(", started"),
                   includingDumps || !line.contains("remote ::1@") else { return nil }
             let type = line.contains("IXFR, outgoing") ? "IXFR" : "AXFR"
@@ -261,8 +262,8 @@ final class KnotPrimary {
     }
 
     func log() -> String {
-        var text = "== knot primary for \(zone) on 127.0.0.1:\(port), pid \(pid), notify \(notifyPorts)\n" + XFR.read(logPath)
-        let output = XFR.read(process.outputPath)
+        var text = "== knot primary for \(zone) on 127.0.0.1:\(port), pid \(pid), notify \(notifyPorts)\n" + E2E.read(logPath)
+        let output = E2E.read(process.outputPath)
         if !output.isEmpty { text += "\n-- stdout/stderr --\n" + output }
         return text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The config files that make NSD, Knot and BIND secondaries of a loopback primary, with every

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -67,16 +68,16 @@ final class SecondaryServer {
         precondition(!zones.isEmpty, "a secondary needs at least one zone")
         let executable: String
         switch kind {
-        case .nsd: executable = try FW.require("nsd", package: "nsd", sourceLocation: sourceLocation)
-        case .knot: executable = try FW.require("knotd", package: "knot", sourceLocation: sourceLocation)
-        case .bind: executable = try FW.require("named", package: "bind9", sourceLocation: sourceLocation)
+        case .nsd: executable = try E2E.require("nsd", package: "nsd", sourceLocation: sourceLocation)
+        case .knot: executable = try E2E.require("knotd", package: "knot", sourceLocation: sourceLocation)
+        case .bind: executable = try E2E.require("named", package: "bind9", sourceLocation: sourceLocation)
         }
-        _ = try FW.require("dig", package: "bind9-dnsutils", sourceLocation: sourceLocation)
-        let names = zones.map(XFR.fqdn)
+        _ = try E2E.require("dig", package: "bind9-dnsutils", sourceLocation: sourceLocation)
+        let names = zones.map(E2E.fqdn)
         var attempt = 0
         while true {
             attempt += 1
-            let directory = try FW.makeTempDirectory("sec-\(kind.rawValue)")
+            let directory = try E2E.makeTempDirectory("sec-\(kind.rawValue)")
             do {
                 // A port chosen beforehand (the primary's --notify names it) is kept on retries.
                 let port = attempt == 1 ? try chosen ?? LoopbackSocket.freePort() : try LoopbackSocket.freePort()
@@ -103,17 +104,17 @@ final class SecondaryServer {
     /// had saved of its zones is kept. Ready once it answers anything on its port.
     func start() throws {
         let zone = zones[0]
-        try process.launch(ready: { FW.dig(port: port, ["+norec", zone, "SOA"], time: 1).status != nil },
+        try process.launch(ready: { E2E.dig(port: port, ["+norec", zone, "SOA"], time: 1).status != nil },
                            describe: { "\(kind) on 127.0.0.1:\(port) did not start answering:\n\(log())" })
     }
 
     // MARK: Asking it
 
     /// `dig @127.0.0.1 -p PORT ARGS`, one try of `time` seconds.
-    func dig(_ args: [String], time: Int = 2) -> DNSReply { FW.dig(port: port, args, time: time) }
+    func dig(_ args: [String], time: Int = 2) -> DNSReply { E2E.dig(port: port, args, time: time) }
 
     /// The serial of `zone`'s SOA as this server answers it (authoritatively); nil if it has no zone.
-    func soaSerial(_ zone: String) -> UInt32? { XFR.soaSerial(port: port, zone: zone) }
+    func soaSerial(_ zone: String) -> UInt32? { E2E.soaSerial(port: port, zone: zone) }
 
     /// The zone as this server holds it, by AXFR from 127.0.0.1 (no key): sorted normalised lines,
     /// closing SOA dropped (see `XFR.axfr`); nil if it refuses or has no zone.
@@ -128,9 +129,9 @@ final class SecondaryServer {
     /// The log, the transfer log (BIND) and the process output, for failure messages.
     func log() -> String {
         var text = "== \(kind) secondary on 127.0.0.1:\(port), pid \(pid), config \(configPath)\n"
-        text += XFR.read(logPath)
-        if transferLogPath != logPath { text += "\n-- transfer log --\n" + XFR.read(transferLogPath) }
-        let output = XFR.read(outputPath)
+        text += E2E.read(logPath)
+        if transferLogPath != logPath { text += "\n-- transfer log --\n" + E2E.read(transferLogPath) }
+        let output = E2E.read(outputPath)
         if !output.isEmpty { text += "\n-- stdout/stderr --\n" + output }
         return text
     }
@@ -141,8 +142,8 @@ final class SecondaryServer {
     /// an IXFR request answered AXFR-style counts as AXFR). NSD does not log it: nil (read the
     /// primary's log, e.g. `KnotPrimary.outgoingTransfers()`).
     func transferTypes(_ zone: String) -> [String]? {
-        let name = XFR.fqdn(zone)
-        let lines = XFR.read(transferLogPath).split(separator: "\n")
+        let name = E2E.fqdn(zone)
+        let lines = E2E.read(transferLogPath).split(separator: "\n")
         switch kind {
         case .nsd:
             return nil

@@ -1,9 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Zone transfers with real peers on loopback: NSD, Knot and BIND 9 as secondaries of lannamed;
 /// lannamed as the secondary of another lannamed and of Knot (RFC 5936, RFC 1995, RFC 1996,
 /// RFC 8945).
+@Suite(.tags(.endToEnd))
 enum TransferEndToEnd {}
 
 /// Hosts of the primary: names in the LAN zone, PTRs in 100.51.198.in-addr.arpa. and
@@ -27,9 +29,9 @@ extension TransferEndToEnd {
             let secondaryPorts = try SecondaryServer.Kind.allCases.map { _ in try LoopbackSocket.freePort() }
             // The primary first, as in an office: its NOTIFY at start reaches the secondaries
             // once they are up (it retries), and they ask it for the zones at their own start.
-            let daemon = try TransferDaemon(
+            let daemon = try XFR.lannamed(
                 port: primaryPort,
-                arguments: ["--interface", "lo", "--allow-transfer", "127.0.0.0/8", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"]
+                ["--interface", "lo", "--allow-transfer", "127.0.0.0/8", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"]
                     + secondaryPorts.flatMap { ["--notify", "127.0.0.1:\($0)"] },
                 hosts: primaryHosts)
             defer { daemon.cleanup() }
@@ -83,16 +85,16 @@ extension TransferEndToEnd {
         @Test func dhcpStormTransfersConsistently() throws {
             let primaryPort = try LoopbackSocket.freePort()
             let nsdPort = try LoopbackSocket.freePort(), lannamedPort = try LoopbackSocket.freePort()
-            let daemon = try TransferDaemon(
+            let daemon = try XFR.lannamed(
                 port: primaryPort,
-                arguments: ["--interface", "lo", "--allow-transfer", "127.0.0.0/8",
-                            "--notify", "127.0.0.1:\(nsdPort)", "--notify", "127.0.0.1:\(lannamedPort)"],
+                ["--interface", "lo", "--allow-transfer", "127.0.0.0/8",
+                 "--notify", "127.0.0.1:\(nsdPort)", "--notify", "127.0.0.1:\(lannamedPort)"],
                 hosts: primaryHosts)
             defer { daemon.cleanup() }
             let nsd = try SecondaryServer.start(.nsd, primary: ("127.0.0.1", primaryPort), zones: ["lan", "100.51.198.in-addr.arpa"],
                                                 tsig: nil, port: nsdPort)
             defer { nsd.cleanup() }
-            let secondary = try TransferDaemon(port: lannamedPort, arguments: ["--secondary-of", "127.0.0.1:\(primaryPort)"])
+            let secondary = try XFR.lannamed(port: lannamedPort, ["--secondary-of", "127.0.0.1:\(primaryPort)"])
             defer { secondary.cleanup() }
             let before = try #require(daemon.serial("lan"))
             #expect(nsd.waitForSerial("lan", atLeast: before, timeout: 15) != nil)
@@ -101,16 +103,16 @@ extension TransferEndToEnd {
             let count = 300
             func address(_ n: Int) -> [UInt8] { n < 150 ? [198, 51, 100, UInt8(100 + n)] : [203, 0, 113, UInt8(n - 149)] }
             var dumps: [[String]] = []
-            let start = FW.now()
+            let start = E2E.now()
             for n in 0..<count {
                 #expect(LoopbackDHCP.lease(name: "storm-\(n)", address: address(n), mac: [0x02, 0x00, 0x5e, 0x20, UInt8(n >> 8), UInt8(n & 0xFF)]))
                 if n % 60 == 30, let dump = XFR.axfr(port: primaryPort, zone: "lan") { dumps.append(dump) }
                 // 100 leases a second, bounded by the count.
                 let due = start + Double(n + 1) / 100
-                if FW.now() < due { usleep(UInt32((due - FW.now()) * 1_000_000)) }
+                if E2E.now() < due { usleep(UInt32((due - E2E.now()) * 1_000_000)) }
             }
-            let stormSeconds = FW.now() - start
-            let last = FW.poll(every: 0.05, upTo: 15) { daemon.answers("storm-\(count - 1).lan.", "A") == ["203.0.113.150"] }
+            let stormSeconds = E2E.now() - start
+            let last = E2E.poll(every: 0.05, upTo: 15) { daemon.answers("storm-\(count - 1).lan.", "A") == ["203.0.113.150"] }
             #expect(last != nil, "every lease registered\n\(daemon.log.suffix(2000))")
             #expect(dumps.count >= 4)
             for dump in dumps {
@@ -148,9 +150,9 @@ extension TransferEndToEnd {
             for kind in SecondaryServer.Kind.allCases {
                 secondaries.append(try SecondaryServer.start(kind, primary: ("127.0.0.1", primaryPort), zones: ["lan"], tsig: wrong))
             }
-            let daemon = try TransferDaemon(
+            let daemon = try XFR.lannamed(
                 port: primaryPort,
-                arguments: ["--no-dhcp", "--allow-transfer", "127.0.0.1/32", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"]
+                ["--no-dhcp", "--allow-transfer", "127.0.0.1/32", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"]
                     + secondaries.flatMap { ["--notify", "127.0.0.1:\($0.port)"] },
                 hosts: primaryHosts)
             defer { daemon.cleanup() }
@@ -184,12 +186,12 @@ extension TransferEndToEnd {
             let keyText = "\(key.name):\(key.algorithm):\(key.secret)"
             let primaryPort = try LoopbackSocket.freePort()
             let secondaryPort = try LoopbackSocket.freePort()
-            let primary = try TransferDaemon(
+            let primary = try XFR.lannamed(
                 port: primaryPort,
-                arguments: ["--no-dhcp", "--allow-transfer", "127.0.0.0/8", "--tsig", keyText, "--notify", "127.0.0.1:\(secondaryPort)"],
+                ["--no-dhcp", "--allow-transfer", "127.0.0.0/8", "--tsig", keyText, "--notify", "127.0.0.1:\(secondaryPort)"],
                 hosts: primaryHosts)
             defer { primary.cleanup() }
-            let secondary = try TransferDaemon(port: secondaryPort, arguments: ["--secondary-of", "127.0.0.1:\(primaryPort)", "--tsig", keyText])
+            let secondary = try XFR.lannamed(port: secondaryPort, ["--secondary-of", "127.0.0.1:\(primaryPort)", "--tsig", keyText])
             defer { secondary.cleanup() }
 
             for zone in transferZones {
@@ -208,11 +210,11 @@ extension TransferEndToEnd {
             #expect(secondary.dig(["printer.lan.", "A"]).flags.contains("aa"), "answers from its copy are authoritative")
 
             // A change reaches the secondary through NOTIFY + IXFR.
-            let start = FW.now()
+            let start = E2E.now()
             #expect(primary.hosts(["add", "camera", "198.51.100.55"]).status == 0)
-            let took = FW.poll(every: 0.02, upTo: 10) { secondary.answers("camera.lan.", "A") == ["198.51.100.55"] }
+            let took = E2E.poll(every: 0.02, upTo: 10) { secondary.answers("camera.lan.", "A") == ["198.51.100.55"] }
             #expect(took != nil, "\(secondary.log)")
-            print("lannamed -> lannamed secondary: \(FW.format(took.map { _ in FW.now() - start }))")
+            print("lannamed -> lannamed secondary: \(E2E.format(took.map { _ in E2E.now() - start }))")
             #expect(secondary.log.contains("how=IXFR"), "\(secondary.log)")
 
             // Primary stopped: the secondary goes on answering, also after its own restart.
@@ -227,7 +229,7 @@ extension TransferEndToEnd {
             #expect(primary.hosts(["add", "doorbell", "198.51.100.66"]).status == 0)
             #expect(primary.hosts(["remove", "laptop-anna"]).status == 0)
             try primary.start()
-            let back = FW.poll(every: 0.05, upTo: 15) {
+            let back = E2E.poll(every: 0.05, upTo: 15) {
                 secondary.answers("doorbell.lan.", "A") == ["198.51.100.66"] && secondary.answers("laptop-anna.lan.", "A").isEmpty
             }
             #expect(back != nil, "caught up\n\(secondary.log)")
@@ -254,8 +256,7 @@ extension TransferEndToEnd {
                 """
             let knot = try KnotPrimary.start(zone: "lan", records: records, notify: [secondaryPort], tsig: key)
             defer { knot.cleanup() }
-            let secondary = try TransferDaemon(
-                port: secondaryPort, arguments: ["--secondary-of", "127.0.0.1:\(knot.port)", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"])
+            let secondary = try XFR.lannamed(port: secondaryPort, ["--secondary-of", "127.0.0.1:\(knot.port)", "--tsig", "\(key.name):\(key.algorithm):\(key.secret)"])
             defer { secondary.cleanup() }
 
             let serial = try #require(knot.serial())
@@ -270,23 +271,23 @@ extension TransferEndToEnd {
             #expect(secondary.dig(["nothing.lan.", "A"]).status == "NXDOMAIN")
             #expect(secondary.answers("www", "A") == ["198.51.100.80"], "single labels in the copied zone")
 
-            let start = FW.now()
+            let start = E2E.now()
             try knot.set("www", "A", "198.51.100.81")
-            let took = FW.poll(every: 0.02, upTo: 10) { secondary.answers("www.lan.", "A") == ["198.51.100.81"] }
+            let took = E2E.poll(every: 0.02, upTo: 10) { secondary.answers("www.lan.", "A") == ["198.51.100.81"] }
             #expect(took != nil, "\(secondary.log)")
-            print("Knot -> lannamed secondary: \(FW.format(took.map { _ in FW.now() - start }))")
+            print("Knot -> lannamed secondary: \(E2E.format(took.map { _ in E2E.now() - start }))")
             #expect(secondary.log.contains("how=IXFR"), "\(secondary.log)")
 
             // SOA EXPIRE is 8 s: without Knot the zone answers SERVFAIL after it, not stale data.
             knot.stop()
             #expect(secondary.answers("www.lan.", "A") == ["198.51.100.81"])
-            let expired = FW.poll(every: 0.25, upTo: 20) { secondary.dig(["www.lan.", "A"]).status == "SERVFAIL" }
+            let expired = E2E.poll(every: 0.25, upTo: 20) { secondary.dig(["www.lan.", "A"]).status == "SERVFAIL" }
             #expect(expired != nil, "expired\n\(secondary.log)")
             // Knot back with changes made while it was down: the secondary catches up.
             try knot.replaceZoneFile(records.replacingOccurrences(of: "www 300 A 198.51.100.80", with: "www 300 A 198.51.100.82")
                 + "\nprinter 300 A 198.51.100.20\n")
             try knot.start()
-            let back = FW.poll(every: 0.1, upTo: 15) {
+            let back = E2E.poll(every: 0.1, upTo: 15) {
                 secondary.answers("www.lan.", "A") == ["198.51.100.82"] && secondary.answers("printer.lan.", "A") == ["198.51.100.20"]
             }
             #expect(back != nil, "answers again, with the changes, once the primary is back\n\(secondary.log)")
@@ -295,23 +296,23 @@ extension TransferEndToEnd {
 }
 
 /// Makes one change and measures, for each secondary, the time until `check` holds there.
-private func converge(_ daemon: TransferDaemon, _ secondaries: [SecondaryServer], _ label: String, into report: inout [String],
+private func converge(_ daemon: LannamedDaemon, _ secondaries: [SecondaryServer], _ label: String, into report: inout [String],
                       change: () -> Void, check: (AnswerSource) -> Bool) throws {
-    let start = FW.now()
+    let start = E2E.now()
     change()
-    let local = FW.poll(every: 0.02, upTo: 10) { check(.daemon(daemon)) }
+    let local = E2E.poll(every: 0.02, upTo: 10) { check(.daemon(daemon)) }
     #expect(local != nil, "\(label): lannamed itself\n\(daemon.log.suffix(3000))")
-    var line = "\(label): lannamed \(FW.format(local.map { _ in FW.now() - start }))"
+    var line = "\(label): lannamed \(E2E.format(local.map { _ in E2E.now() - start }))"
     for secondary in secondaries {
-        let took = FW.poll(every: 0.02, upTo: 15) { check(.secondary(secondary)) }
+        let took = E2E.poll(every: 0.02, upTo: 15) { check(.secondary(secondary)) }
         #expect(took != nil, "\(label): \(secondary.kind)\n\(secondary.log().suffix(3000))")
-        line += ", \(secondary.kind) \(took.map { _ in String(format: "%.0f", (FW.now() - start) * 1000) } ?? "never")"
+        line += ", \(secondary.kind) \(took.map { _ in String(format: "%.0f", (E2E.now() - start) * 1000) } ?? "never")"
     }
     report.append(line)
 }
 
 /// Every transferred zone of every secondary equals lannamed's, record for record.
-private func expectSameZones(_ daemon: TransferDaemon, _ secondaries: [SecondaryServer], key: TestTSIGKey) throws {
+private func expectSameZones(_ daemon: LannamedDaemon, _ secondaries: [SecondaryServer], key: TestTSIGKey) throws {
     for zone in transferZones {
         let ours = try #require(XFR.axfr(port: daemon.port, zone: zone, key: key), "AXFR of \(zone) from lannamed")
         let serial = try #require(daemon.serial(zone))
@@ -326,7 +327,7 @@ private func expectSameZones(_ daemon: TransferDaemon, _ secondaries: [Secondary
 
 /// A server to ask in `converge`'s check.
 enum AnswerSource {
-    case daemon(TransferDaemon)
+    case daemon(LannamedDaemon)
     case secondary(SecondaryServer)
 
     func answers(_ name: String, _ type: String) -> [String] {

@@ -61,48 +61,10 @@ struct ReverseIndex: Sendable {
     }
 
     /// The address a full-length reverse name stands for, read straight from its lower-cased
-    /// wire bytes (the query path's form of `read`, without a `DomainName`): `d.c.b.a.in-addr.arpa.`
-    /// with decimal labels and no leading zeros, or the 32 nibbles of an `ip6.arpa.` name. Nil for
-    /// anything else, prefixes included (`read` handles those).
+    /// wire bytes (the query path's form of `read`, without a `DomainName`; DNSWire reads it).
+    /// Nil for anything else, prefixes included (`read` handles those).
     static func address(lowercasedWire name: [UInt8]) -> IPAddress? {
-        let inAddr = inAddrArpa.wire, ip6 = ip6Arpa.wire
-        return name.withUnsafeBufferPointer { wire -> IPAddress? in
-            if wire.count == 64 + ip6.count, wire.suffix(ip6.count).elementsEqual(ip6) {
-                var high: UInt64 = 0, low: UInt64 = 0
-                for nibbleIndex in 0..<32 {
-                    // Labels run from the lowest nibble to the highest.
-                    guard wire[2 * nibbleIndex] == 1, let value = IPv6Address.hexValue(wire[2 * nibbleIndex + 1]) else { return nil }
-                    let position = 31 - nibbleIndex
-                    if position < 16 {
-                        high |= UInt64(value) << (60 - 4 * UInt64(position))
-                    } else {
-                        low |= UInt64(value) << (60 - 4 * UInt64(position - 16))
-                    }
-                }
-                return .v6(IPv6Address(high: high, low: low))
-            }
-            guard wire.count > inAddr.count, wire.count <= 16 + inAddr.count,
-                  wire.suffix(inAddr.count).elementsEqual(inAddr) else { return nil }
-            let end = wire.count - inAddr.count
-            var index = 0
-            var value: UInt32 = 0
-            for octetIndex in 0..<4 {
-                guard index < end else { return nil }
-                let length = Int(wire[index])
-                guard (1...3).contains(length), index + 1 + length <= end else { return nil }
-                var octet = 0
-                for at in (index + 1)...(index + length) {
-                    let digit = wire[at]
-                    guard digit >= 0x30 && digit <= 0x39 else { return nil }
-                    octet = octet * 10 + Int(digit - 0x30)
-                }
-                guard octet <= 255, !(length > 1 && wire[index + 1] == 0x30) else { return nil }
-                value |= UInt32(octet) << (8 * UInt32(octetIndex))
-                index += 1 + length
-            }
-            guard index == end else { return nil }
-            return .v4(IPv4Address(uint32: value))
-        }
+        IPAddress(reverseNameWire: name)
     }
 
     func target(of address: IPAddress) -> DomainName? {

@@ -40,16 +40,16 @@ extension ZoneSnapshot {
     /// zone answered here: a name of two labels or more with no local or secondary apex among
     /// its suffixes (it goes to the forwarder). False when unsure (the full logic decides).
     public func isOutsideLocalZones(lowercasedWire name: [UInt8]) -> Bool {
-        name.withUnsafeBufferPointer { wire -> Bool in
-            guard wire.count >= 2, wire[0] != 0, Int(wire[0]) + 1 < wire.count, wire[Int(wire[0]) + 1] != 0 else {
-                return false  // the root or a single label
-            }
-            var index = 0
-            while index < wire.count {
-                if apexHashes.contains(Self.apexHash(wire[index...])) { return false }
-                let length = Int(wire[index])
-                if length == 0 { break }
-                index += 1 + length
+        name.withUnsafeBytes { wire -> Bool in
+            var leading = NameLabels(wire, at: 0)
+            guard leading.next() != nil, leading.next() != nil else { return false }  // the root or a single label
+            // Every suffix, the name itself first and the root last.
+            var labels = NameLabels(wire, at: 0)
+            var suffix = 0
+            while true {
+                if apexHashes.contains(Self.apexHash(wire[suffix...])) { return false }
+                guard let label = labels.next() else { break }
+                suffix = label.end
             }
             return true
         }

@@ -71,59 +71,38 @@ struct AnswerTemplates {
     /// only storage the key needs, so a hit allocates nothing for it.
     private var scratch: [UInt8] = []
 
-    mutating func inspect(_ bytes: UnsafeRawBufferPointer) -> Query? {
-        scratch.removeAll(keepingCapacity: true)
-        guard let query = Self.inspect(bytes, into: &scratch) else { return nil }
-        return query
+    mutating func inspect(_ view: MessageView) -> Query? {
+        Self.inspect(view, into: &scratch)
     }
 
     static func inspect(_ bytes: UnsafeRawBufferPointer) -> Query? {
+        guard let view = MessageView(bytes) else { return nil }
         var name: [UInt8] = []
-        return inspect(bytes, into: &name)
+        return inspect(view, into: &name)
     }
 
-    static func inspect(_ bytes: UnsafeRawBufferPointer, into name: inout [UInt8]) -> Query? {
-        let count = bytes.count
-        guard count >= 17,
-              bytes[2] & 0xF8 == 0,                  // QR = 0, opcode QUERY
-              bytes[4] == 0, bytes[5] == 1,          // one question
-              bytes[6] == 0, bytes[7] == 0, bytes[8] == 0, bytes[9] == 0,
-              bytes[10] == 0, bytes[11] <= 1 else { return nil }
-        name.reserveCapacity(64)
-        var index = 12
-        while true {
-            guard index < count else { return nil }
-            let length = Int(bytes[index])
-            if length == 0 { break }
-            guard length <= 63, index + 1 + length < count, name.count + length + 2 <= 255 else { return nil }
-            name.append(UInt8(length))
-            for byte in bytes[(index + 1)...(index + length)] {
-                name.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-            }
-            index += 1 + length
-        }
-        name.append(0)
-        index += 1
-        guard index + 4 <= count else { return nil }
-        let type = UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
-        let qclass = UInt16(bytes[index + 2]) << 8 | UInt16(bytes[index + 3])
-        guard qclass == 1, type != 41, !(128...255).contains(type) || type == 255 else { return nil }
-        let questionEnd = index + 4
-        var query = Query(key: Key(name: name, type: type), questionEnd: questionEnd, edns: false, dnssecOK: false,
+    /// The fast path's rules on top of the view's one pass over the message: a plain query (QR
+    /// clear, opcode QUERY), one uncompressed question of class IN for a data type or ANY, no
+    /// answer or authority records, and at most an OPT of version 0 at the root, last.
+    static func inspect(_ view: MessageView, into name: inout [UInt8]) -> Query? {
+        let count = view.bytes.count
+        guard count >= 17, !view.isResponse, view.opcode == .query, view.questionCount == 1,
+              view.answerCount == 0, view.authorityCount == 0, view.additionalCount <= 1,
+              let question = view.firstQuestion(lowercasingNameInto: &name), !question.isCompressed else { return nil }
+        let type = question.type
+        guard question.recordClass == 1, type != 41, !(128...255).contains(type) || type == 255 else { return nil }
+        var query = Query(key: Key(name: name, type: type), questionEnd: question.end, edns: false, dnssecOK: false,
                           payload: 512)
-        if bytes[11] == 1 {
+        if view.additionalCount == 1 {
             // Exactly one OPT record at the root, version 0, with or without options.
-            var at = questionEnd
-            guard at + 11 <= count, bytes[at] == 0, bytes[at + 1] == 0, bytes[at + 2] == 41 else { return nil }
-            at += 3
-            query.payload = max(512, min(Int(bytes[at]) << 8 | Int(bytes[at + 1]), QueryResponder.maxUDPPayload))
-            guard bytes[at + 2] == 0, bytes[at + 3] == 0 else { return nil }  // extended RCODE, version
-            query.dnssecOK = bytes[at + 4] & 0x80 != 0
-            let rdlength = Int(bytes[at + 6]) << 8 | Int(bytes[at + 7])
-            guard at + 8 + rdlength == count else { return nil }
+            guard let record = view.record(at: question.end, in: .additional), record.end == count,
+                  view.ownerIsRoot(record), let opt = MessageView.OPTSpan(record) else { return nil }
+            query.payload = max(512, min(Int(opt.payloadSize), QueryResponder.maxUDPPayload))
+            guard opt.extendedRCode == 0, opt.version == 0 else { return nil }
+            query.dnssecOK = opt.dnssecOK
             query.edns = true
         } else {
-            guard questionEnd == count else { return nil }
+            guard question.end == count else { return nil }
         }
         return query
     }

@@ -64,29 +64,17 @@ struct ForwardTemplates {
                      storedAt: now, expiresAt: now + ttl)
     }
 
-    /// The offsets of every record's TTL, found by walking the records after the question.
+    /// The offsets of every record's TTL, found by walking the records after the question; nil
+    /// unless they end exactly where the bytes do.
     static func ttlOffsets(_ bytes: [UInt8], from start: Int) -> [Int]? {
-        var offsets: [Int] = []
-        var index = start
-        let an = Int(bytes[6]) << 8 | Int(bytes[7])
-        let ns = Int(bytes[8]) << 8 | Int(bytes[9])
-        let ar = Int(bytes[10]) << 8 | Int(bytes[11])
-        let records = an + ns + ar
-        for _ in 0..<records {
-            // Owner name: labels, ending in a zero byte or a pointer.
-            while true {
-                guard index < bytes.count else { return nil }
-                let length = bytes[index]
-                if length == 0 { index += 1; break }
-                if length & 0xC0 == 0xC0 { index += 2; break }
-                index += 1 + Int(length)
-            }
-            guard index + 10 <= bytes.count else { return nil }
-            offsets.append(index + 4)
-            let rdlength = Int(bytes[index + 8]) << 8 | Int(bytes[index + 9])
-            index += 10 + rdlength
+        MessageView.with(bytes) { view -> [Int]? in
+            guard let view else { return nil }
+            var offsets: [Int] = []
+            offsets.reserveCapacity(min(view.recordCount, bytes.count / 11))
+            var records = view.records(from: start)
+            while let record = records.next() { offsets.append(record.ttlOffset) }
+            return records.isComplete && records.end == bytes.count ? offsets : nil
         }
-        return index == bytes.count ? offsets : nil
     }
 
     /// Writes the answer: the query's header and question, the kept sections with their TTLs

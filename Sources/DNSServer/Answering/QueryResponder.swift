@@ -165,10 +165,13 @@ public enum QueryResponder {
         return serialize(response, limit: limit)
     }
 
-    /// The question of a message whose later sections are broken, for the FORMERR answer.
+    /// The question of a message whose later sections are broken, for the FORMERR answer (only
+    /// when it is the one question).
     static func firstQuestion(of bytes: [UInt8]) -> Question? {
-        guard bytes.count > 12, bytes[4] == 0, bytes[5] == 1 else { return nil }
-        var reader = DNSReader(bytes, offset: 12)
-        return try? Question(parsing: &reader)
+        MessageView.with(bytes) { view in
+            guard let view, view.questionCount == 1, let span = view.firstQuestion(),
+                  let name = view.name(at: span.nameStart) else { return nil }
+            return Question(name: name, type: RecordType(span.type), recordClass: RecordClass(span.recordClass))
+        }
     }
 }

@@ -207,14 +207,16 @@ final class UDPWorker: @unchecked Sendable {
     /// is none (dropped) or it comes later from the loop.
     private func answer(_ bytes: UnsafeRawBufferPointer, from name: UnsafePointer<sockaddr_storage>, nameLength: socklen_t,
                         into out: inout ByteBuffer) -> Bool {
+        // A datagram shorter than a header is not a message: nothing to answer.
+        guard let view = MessageView(bytes) else { return false }
         let client = SocketAddressBytes.address(of: name)
         var forwardMiss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?
-        if let query = templates.inspect(bytes) {
+        if let query = templates.inspect(view) {
             let limit = query.payload
             if let direct = snapshot.directAnswer(lowercasedWire: query.key.name, type: query.key.type) {
                 return AnswerTemplates.write(direct, ttl: snapshot.config.hostTTL, recursionAvailable: gate.forwarder != nil,
                                              query: query, bytes: bytes, limit: limit, into: &out)
-                    || slowPath(bytes, client: client, name: name, nameLength: nameLength, miss: nil, into: &out)
+                    || slowPath(view, client: client, name: name, nameLength: nameLength, miss: nil, into: &out)
             }
             let forwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
             switch templates.lookup(query, snapshot: snapshot, forwarding: forwarding) {
@@ -223,7 +225,7 @@ final class UDPWorker: @unchecked Sendable {
             case .forward:
                 if gate.forwarding(for: client) == .allowed {
                     let key = ForwardTemplates.Key(question: query.key, dnssecOK: query.dnssecOK,
-                                                   checkingDisabled: bytes[3] & 0x10 != 0)
+                                                   checkingDisabled: view.checkingDisabled)
                     let now = ForwardTemplates.now()
                     if let entry = forwardTemplates.entry(for: key, at: now) {
                         if ForwardTemplates.write(entry, query: query, bytes: bytes, limit: limit, now: now, into: &out) {
@@ -237,14 +239,14 @@ final class UDPWorker: @unchecked Sendable {
                 break
             }
         }
-        return slowPath(bytes, client: client, name: name, nameLength: nameLength, miss: forwardMiss, into: &out)
+        return slowPath(view, client: client, name: name, nameLength: nameLength, miss: forwardMiss, into: &out)
     }
 
     /// The full responder, or a hand-off to the loop for what has to wait.
-    private func slowPath(_ bytes: UnsafeRawBufferPointer, client: IPAddress?, name: UnsafePointer<sockaddr_storage>,
+    private func slowPath(_ view: MessageView, client: IPAddress?, name: UnsafePointer<sockaddr_storage>,
                           nameLength: socklen_t, miss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?,
                           into out: inout ByteBuffer) -> Bool {
-        let query = Array(bytes)
+        let query = Array(view.bytes)
         let destination = Destination(storage: name.pointee, length: nameLength)
         if let (key, shape) = miss, let owner = try? DomainName(wire: key.question.name) {
             // Known to be forwarded and allowed: no need to run the responder.
@@ -252,7 +254,7 @@ final class UDPWorker: @unchecked Sendable {
                     checkingDisabled: key.checkingDisabled, query: query, shape: (key, shape), to: destination)
             return false
         }
-        if let transfers, TransferService.claims(query) {
+        if let transfers, TransferService.claims(view) {
             let replies = replies
             let remote = destination.socketAddress
             loop.execute {

@@ -46,38 +46,18 @@ public final class TransferService: Sendable {
     /// last record of the message, RFC 8945 sec. 5.1). Walks the records without building them:
     /// it runs on the slow path of every query while transfers are on.
     public static func claims(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 12, bytes[2] & 0x80 == 0 else { return false }
-        let opcode = (bytes[2] >> 3) & 0x0F
-        if opcode == OpCode.notify.rawValue { return true }
-        guard opcode == 0, bytes[4] == 0, bytes[5] == 1 else { return false }
-        guard var at = skipName(bytes, from: 12), at + 4 <= bytes.count else { return false }
-        let qtype = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
-        if qtype == RecordType.axfr.rawValue || qtype == RecordType.ixfr.rawValue { return true }
-        at += 4
-        let records = (Int(bytes[6]) << 8 | Int(bytes[7])) + (Int(bytes[8]) << 8 | Int(bytes[9]))
-            + (Int(bytes[10]) << 8 | Int(bytes[11]))
-        guard bytes[10] != 0 || bytes[11] != 0 else { return false }
-        var lastType: UInt16 = 0
-        for _ in 0..<records {
-            guard let end = skipName(bytes, from: at), end + 10 <= bytes.count else { return false }
-            lastType = UInt16(bytes[end]) << 8 | UInt16(bytes[end + 1])
-            at = end + 10 + (Int(bytes[end + 8]) << 8 | Int(bytes[end + 9]))
-            guard at <= bytes.count else { return false }
-        }
-        return lastType == 250
+        MessageView.with(bytes) { $0.map(claims) ?? false }
     }
 
-    /// The offset just past a (possibly compressed) name, or nil if it runs off the end.
-    private static func skipName(_ bytes: [UInt8], from start: Int) -> Int? {
-        var at = start
-        while at < bytes.count {
-            let length = Int(bytes[at])
-            if length == 0 { return at + 1 }
-            if length & 0xC0 == 0xC0 { return at + 2 <= bytes.count ? at + 2 : nil }
-            guard length <= 63 else { return nil }
-            at += 1 + length
-        }
-        return nil
+    /// `claims` for a message the listener already holds a view of.
+    public static func claims(_ view: MessageView) -> Bool {
+        guard !view.isResponse else { return false }
+        if view.opcode == .notify { return true }
+        guard view.opcode == .query, view.questionCount == 1,
+              let nameEnd = view.nameEnd(at: Header.size), let type = view.uint16(at: nameEnd),
+              nameEnd + 4 <= view.bytes.count else { return false }
+        if type == RecordType.axfr.rawValue || type == RecordType.ixfr.rawValue { return true }
+        return view.lastRecordIsTSIG
     }
 
     /// Answers one message; `send` gets each reply message in order (none: drop), possibly on

@@ -1,5 +1,7 @@
 import ZoneTransfer
 import Forwarder
+import DNSClient
+import DNSWire
 import NIOCore
 
 /// Answers framed queries on one TCP connection, several per connection, in order (RFC 7766).
@@ -13,6 +15,8 @@ final class TCPQueryHandler: ChannelInboundHandler {
     private let connections: TCPConnectionLimit
     private let transfers: TransferService?
     private var cell: SnapshotHub.Cell?
+    /// The answer order without the fast lanes (those are the UDP workers').
+    private var order: AnswerOrder
     private var counted = false
 
     init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil, connections: TCPConnectionLimit) {
@@ -20,6 +24,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
         self.gate = gate
         self.transfers = transfers
         self.connections = connections
+        order = AnswerOrder(fastLanes: false, gate: gate, transfers: transfers)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -47,7 +52,22 @@ final class TCPQueryHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         guard let snapshot = cell?.snapshot else { return }
         let bytes = Array(frame.readableBytesView)
-        if let transfers, TransferService.claims(bytes) {
+        let client = IPAddress(context.channel.remoteAddress)
+        var reply = context.channel.allocator.buffer(capacity: 2 + 512)
+        reply.writeInteger(UInt16(0))
+        let outcome = bytes.withUnsafeBytes { raw -> AnswerOrder.Outcome in
+            guard let view = MessageView(raw) else { return .drop }
+            return order.answer(view, client: client, snapshot: snapshot, transport: .tcp, into: &reply)
+        }
+        switch outcome {
+        case .replied:
+            reply.setInteger(UInt16(reply.readableBytes - 2), at: reply.readerIndex)
+            context.write(wrapOutboundOut(reply), promise: nil)
+        case .drop:
+            // Nothing we can answer on a stream: a client sending garbage loses the connection.
+            context.close(promise: nil)
+        case .transfer:
+            guard let transfers else { return }
             let channel = context.channel
             transfers.handle(bytes, from: channel.remoteAddress, transport: .tcp) { replies in
                 guard !replies.isEmpty else {
@@ -57,26 +77,15 @@ final class TCPQueryHandler: ChannelInboundHandler {
                 for reply in replies { channel.write(Self.frame(reply, allocator: channel.allocator), promise: nil) }
                 channel.flush()
             }
-            return
-        }
-        let reply: [UInt8]
-        switch QueryResponder.decide(bytes, snapshot: snapshot, transport: .tcp,
-                                     forwarding: gate.forwarding(for: context.channel.remoteAddress)) {
-        case .reply(let bytes):
-            reply = bytes
-        case .drop:
-            // Nothing we can answer on a stream: a client sending garbage loses the connection.
-            context.close(promise: nil)
-            return
-        case .forward(let message, let limit):
+        case .forward(let question, let dnssecOK, let checkingDisabled, _):
             let channel = context.channel
-            gate.resolve(message, on: context.eventLoop) { resolution in
-                let bytes = QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit)
-                channel.writeAndFlush(Self.frame(bytes, allocator: channel.allocator), promise: nil)
+            gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: context.eventLoop) { resolution in
+                guard let message = try? Message(bytes: bytes) else { return }
+                let limit = QueryResponder.sizeLimit(for: message, transport: .tcp)
+                let answer = QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit)
+                channel.writeAndFlush(Self.frame(answer, allocator: channel.allocator), promise: nil)
             }
-            return
         }
-        context.write(wrapOutboundOut(Self.frame(reply, allocator: context.channel.allocator)), promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -39,8 +39,8 @@ final class UDPWorker: @unchecked Sendable {
 
     // Owned by the worker thread.
     private var snapshot: ZoneSnapshot
-    private var templates = AnswerTemplates()
-    private var forwardTemplates = ForwardTemplates()
+    /// The answer order, with this thread's fast-lane tables.
+    private var order: AnswerOrder
     /// Work for the loop found in this batch (forwarded misses), handed over in one task.
     private var handOver: [@Sendable () -> Void] = []
 
@@ -54,6 +54,7 @@ final class UDPWorker: @unchecked Sendable {
         self.logger = logger
         snapshot = hub.current
         replies = ReplyBatch(fd: fd, loop: loop)
+        order = AnswerOrder(fastLanes: true, gate: gate, transfers: transfers)
     }
 
     func start() {
@@ -191,14 +192,14 @@ final class UDPWorker: @unchecked Sendable {
         let current = hub.current
         if current !== snapshot {
             snapshot = current
-            templates.clear()
+            order.snapshotChanged()
         }
         let arrived = inbox.withLockedValue { pending -> [(ForwardTemplates.Key, ForwardTemplates.Entry)] in
             if pending.isEmpty { return [] }
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
-        for (key, entry) in arrived { forwardTemplates.insert(entry, for: key) }
+        for (key, entry) in arrived { order.keep(entry, for: key) }
     }
 
     // MARK: - One query
@@ -210,52 +211,15 @@ final class UDPWorker: @unchecked Sendable {
         // A datagram shorter than a header is not a message: nothing to answer.
         guard let view = MessageView(bytes) else { return false }
         let client = SocketAddressBytes.address(of: name)
-        var forwardMiss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?
-        if let query = templates.inspect(view) {
-            let limit = query.payload
-            if let direct = snapshot.directAnswer(lowercasedWire: query.key.name, type: query.key.type) {
-                return AnswerTemplates.write(direct, ttl: snapshot.config.hostTTL, recursionAvailable: gate.forwarder != nil,
-                                             query: query, bytes: bytes, limit: limit, into: &out)
-                    || slowPath(view, client: client, name: name, nameLength: nameLength, miss: nil, into: &out)
-            }
-            let forwarding: QueryResponder.Forwarding = gate.forwarder == nil ? .none : .allowed
-            switch templates.lookup(query, snapshot: snapshot, forwarding: forwarding) {
-            case .local(let template):
-                if AnswerTemplates.write(template, query: query, bytes: bytes, limit: limit, into: &out) { return true }
-            case .forward:
-                if gate.forwarding(for: client) == .allowed {
-                    let key = ForwardTemplates.Key(question: query.key, dnssecOK: query.dnssecOK,
-                                                   checkingDisabled: view.checkingDisabled)
-                    let now = ForwardTemplates.now()
-                    if let entry = forwardTemplates.entry(for: key, at: now) {
-                        if ForwardTemplates.write(entry, query: query, bytes: bytes, limit: limit, now: now, into: &out) {
-                            return true
-                        }
-                    } else {
-                        forwardMiss = (key, query)
-                    }
-                }
-            case .none:
-                break
-            }
-        }
-        return slowPath(view, client: client, name: name, nameLength: nameLength, miss: forwardMiss, into: &out)
-    }
-
-    /// The full responder, or a hand-off to the loop for what has to wait.
-    private func slowPath(_ view: MessageView, client: IPAddress?, name: UnsafePointer<sockaddr_storage>,
-                          nameLength: socklen_t, miss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?,
-                          into out: inout ByteBuffer) -> Bool {
-        let query = Array(view.bytes)
-        let destination = Destination(storage: name.pointee, length: nameLength)
-        if let (key, shape) = miss, let owner = try? DomainName(wire: key.question.name) {
-            // Known to be forwarded and allowed: no need to run the responder.
-            forward(Question(name: owner, type: RecordType(key.question.type)), dnssecOK: key.dnssecOK,
-                    checkingDisabled: key.checkingDisabled, query: query, shape: (key, shape), to: destination)
+        switch order.answer(view, client: client, snapshot: snapshot, transport: .udp, into: &out) {
+        case .replied:
+            return true
+        case .drop:
             return false
-        }
-        if let transfers, TransferService.claims(view) {
-            let replies = replies
+        case .transfer:
+            guard let transfers else { return false }
+            let query = Array(bytes), replies = replies
+            let destination = Destination(storage: name.pointee, length: nameLength)
             let remote = destination.socketAddress
             loop.execute {
                 transfers.handle(query, from: remote, transport: .udp) { messages in
@@ -263,17 +227,9 @@ final class UDPWorker: @unchecked Sendable {
                 }
             }
             return false
-        }
-        switch QueryResponder.decide(query, snapshot: snapshot, transport: .udp, forwarding: gate.forwarding(for: client)) {
-        case .reply(let reply):
-            out.writeBytes(reply)
-            return true
-        case .drop:
-            return false
-        case .forward(let message, _):
-            guard let question = message.questions.first else { return false }
-            forward(question, dnssecOK: message.edns?.dnssecOK ?? false, checkingDisabled: message.header.checkingDisabled,
-                    query: query, shape: nil, to: destination)
+        case .forward(let question, let dnssecOK, let checkingDisabled, let shape):
+            forward(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, query: Array(bytes), shape: shape,
+                    to: Destination(storage: name.pointee, length: nameLength))
             return false
         }
     }

@@ -56,7 +56,7 @@ public struct NameLabels: IteratorProtocol, Sequence {
         segmentStart = offset
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() -> Label? {
         while !_isComplete && _error == nil {
             guard position >= 0 && position < bytes.count else { return fail(.truncated) }

@@ -40,16 +40,14 @@ extension ZoneSnapshot {
     /// zone answered here: a name of two labels or more with no local or secondary apex among
     /// its suffixes (it goes to the forwarder). False when unsure (the full logic decides).
     public func isOutsideLocalZones(lowercasedWire name: [UInt8]) -> Bool {
-        name.withUnsafeBytes { wire -> Bool in
-            var leading = NameLabels(wire, at: 0)
-            guard leading.next() != nil, leading.next() != nil else { return false }  // the root or a single label
+        name.withUnsafeBufferPointer { wire -> Bool in
+            var labels = NameLabels(UnsafeRawBufferPointer(wire), at: 0)
+            guard let first = labels.next(), let second = labels.next() else { return false }  // the root or a single label
+            func isApex(_ suffix: Int) -> Bool { apexHashes.contains(Self.apexHash(wire[suffix...])) }
             // Every suffix, the name itself first and the root last.
-            var labels = NameLabels(wire, at: 0)
-            var suffix = 0
-            while true {
-                if apexHashes.contains(Self.apexHash(wire[suffix...])) { return false }
-                guard let label = labels.next() else { break }
-                suffix = label.end
+            if isApex(0) || isApex(first.end) || isApex(second.end) { return false }
+            while let label = labels.next() {
+                if isApex(label.end) { return false }
             }
             return true
         }

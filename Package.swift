@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "Forwarder",
             dependencies: [
-                "DNSWire", "DNSClient",
+                "DNSWire", "DNSClient", "Timekeeping",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -120,7 +120,7 @@ let package = Package(
             "LANZone", "DNSWire", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ForwarderTests", dependencies: [
-            "Forwarder", "DNSWire", .product(name: "NIOEmbedded", package: "swift-nio"),
+            "Forwarder", "DNSWire", "Timekeeping", .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DHCPNames", "DNSWire", "LANZone", "Timekeeping"], exclude: ["Fixtures"]),
@@ -131,7 +131,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DNSServerTests", dependencies: [
-            "DNSServer", "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "HostSystem",
+            "DNSServer", "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "HostSystem", "Timekeeping",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

@@ -44,12 +44,12 @@ final class FetchRun: @unchecked Sendable {
             header: Header(id: UInt16.random(in: 0...UInt16.max), recursionDesired: true, checkingDisabled: checkingDisabled),
             questions: [question], edns: EDNS(udpPayloadSize: 1232, dnssecOK: dnssecOK))
         let options = forwarder.options
-        let clock = forwarder.clock
-        let timeout = max(0.05, min(options.upstreamTimeout, options.totalBudget - (clock() - started)))
-        let sent = clock()
+        let clock = forwarder.serverClock
+        let timeout = max(0.05, min(options.upstreamTimeout, options.totalBudget - (clock.now() - started)))
+        let sent = clock.now()
         let health = forwarder.health
         forwarder.transport.exchange(query, with: upstream, timeout: timeout, on: loop) { result in
-            let now = clock()
+            let now = clock.now()
             switch result {
             case .success(let answer):
                 if answer.rcode == .servFail || answer.rcode == .refused {

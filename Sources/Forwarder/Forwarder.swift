@@ -2,6 +2,7 @@ import DNSWire
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import Timekeeping
 
 /// Resolves names outside the local zones through the configured upstreams: cache first, then
 /// the upstreams in priority order with hedging (if an upstream has not answered within its
@@ -29,16 +30,34 @@ public final class Forwarder: Sendable {
         case failure
     }
 
+    /// What `resolve(_:dnssecOK:checkingDisabled:on:outcome:)` hands over: a fresh answer as the
+    /// cache keeps it (found there, or fetched and just stored), so a UDP worker writes the reply
+    /// from its bytes; or any other resolution.
+    public enum Outcome: Sendable {
+        case cached(CachedAnswer)
+        case resolved(Resolution)
+
+        /// As a resolution: a cached answer's message with its TTLs counted down to `now`.
+        public func resolution(at now: Double) -> Resolution {
+            switch self {
+            case .cached(let answer): .answer(answer.response(at: now))
+            case .resolved(let resolution): resolution
+            }
+        }
+    }
+
     public let policy: ForwardingPolicy
     let options: Options
     let transport: UpstreamTransport
     let cache: NIOLockedValueBox<ResponseCache>
     let health: NIOLockedValueBox<[Upstream: UpstreamHealth]>
     let inflight = NIOLockedValueBox<[ResponseCache.Key: [Waiter]]>([:])
-    let clock: @Sendable () -> Double
+    /// The one clock of forwarded answers: the cache's ages and expiries, upstream timings, and
+    /// the UDP workers' views of the cache all read it.
+    public let serverClock: ServerClock
 
     public init(policy: ForwardingPolicy, group: any EventLoopGroup, options: Options = Options(),
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+                clock: ServerClock = .system) {
         self.policy = policy
         self.options = options
         transport = UpstreamTransport(group: group)
@@ -46,14 +65,20 @@ public final class Forwarder: Sendable {
         var health: [Upstream: UpstreamHealth] = [:]
         for upstream in policy.allUpstreams { health[upstream] = UpstreamHealth() }
         self.health = NIOLockedValueBox(health)
-        self.clock = clock
+        serverClock = clock
     }
+
+    /// Seconds on the forwarder's clock.
+    func clock() -> Double { serverClock.now() }
 
     /// Each upstream with its health, in the default priority order.
     public func status() -> [(upstream: Upstream, health: UpstreamHealth)] {
         let snapshot = health.withLockedValue { $0 }
         return policy.allUpstreams.map { ($0, snapshot[$0] ?? UpstreamHealth()) }
     }
+
+    /// The most answers the cache keeps.
+    public var cacheCapacity: Int { options.cacheCapacity }
 
     public var cacheStatistics: (entries: Int, hits: Int, misses: Int) {
         cache.withLockedValue { ($0.count, $0.hits, $0.misses) }
@@ -67,13 +92,19 @@ public final class Forwarder: Sendable {
         return nil
     }
 
+    /// The cache's fresh entry for `key` at `now` (a reading of `serverClock`), as it is kept:
+    /// what a UDP worker's view reads through to.
+    public func cachedAnswer(for key: ResponseCache.Key, at now: Double) -> CachedAnswer? {
+        cache.withLockedValue { $0.answer(for: key, at: now) }
+    }
+
     /// Resolves through the cache and the upstreams on one of the group's loops; suspends until
     /// there is a result.
     public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool) async -> Resolution {
         let loop = transport.group.next()
         let promise = loop.makePromise(of: Resolution.self)
         loop.execute {
-            self.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop) { promise.succeed($0) }
+            self.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, then: { promise.succeed($0) })
         }
         return (try? await promise.futureResult.get()) ?? .failure
     }
@@ -81,13 +112,13 @@ public final class Forwarder: Sendable {
     /// A client waiting for a question another client asked first; `then` runs on `loop`.
     struct Waiter: @unchecked Sendable {
         let loop: any EventLoop
-        let then: (Resolution) -> Void
+        let then: (Outcome) -> Void
 
-        func deliver(_ resolution: Resolution) {
+        func deliver(_ outcome: Outcome) {
             if loop.inEventLoop {
-                then(resolution)
+                then(outcome)
             } else {
-                loop.execute { self.then(resolution) }
+                loop.execute { self.then(outcome) }
             }
         }
     }
@@ -97,11 +128,20 @@ public final class Forwarder: Sendable {
     /// future per query. `then` runs once, on `loop` (at once for a cached answer). Call on `loop`.
     public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
                         then: @escaping (Resolution) -> Void) {
+        resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, outcome: { outcome in
+            then(outcome.resolution(at: self.clock()))
+        })
+    }
+
+    /// `resolve` giving a fresh answer as the cache keeps it (`Outcome.cached`), for callers
+    /// that write replies from its bytes.
+    public func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
+                        outcome then: @escaping (Outcome) -> Void) {
         assert(loop.inEventLoop)
         let key = ResponseCache.Key(question: question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled)
         let now = clock()
-        if case .fresh(let message) = cache.withLockedValue({ $0.lookup(key, at: now) }) {
-            then(.answer(message))
+        if let answer = cache.withLockedValue({ $0.answer(for: key, at: now) }) {
+            then(.cached(answer))
             return
         }
         // Coalesce: the first asker fetches, the others wait for its result.
@@ -125,27 +165,27 @@ public final class Forwarder: Sendable {
 
     /// What the client hears once the upstreams are done: a usable answer (cached), or stale
     /// data, or the upstreams' error, or a failure.
-    private func settle(_ fetched: Message?, key: ResponseCache.Key) -> Resolution {
+    private func settle(_ fetched: Message?, key: ResponseCache.Key) -> Outcome {
         let failedAnswer = fetched.map { $0.rcode == .servFail || $0.rcode == .refused } ?? false
         if let answer = fetched, !failedAnswer {
             let stored = clock()
-            cache.withLockedValue { $0.store(answer, for: key, at: stored) }
-            return .answer(answer)
+            if let cached = cache.withLockedValue({ $0.store(answer, for: key, at: stored) }) { return .cached(cached) }
+            return .resolved(.answer(answer))
         }
         if let answer = fetched {
             // SERVFAIL or REFUSED from every upstream is a failure to refresh (RFC 8767 sec. 4):
             // expired data, if any, is served stale; otherwise the client hears the error.
             let later = clock()
             if case .stale(let message) = cache.withLockedValue({ $0.lookup(key, at: later) }) {
-                return .stale(message)
+                return .resolved(.stale(message))
             }
-            return .answer(answer)
+            return .resolved(.answer(answer))
         }
         let later = clock()
         switch cache.withLockedValue({ $0.lookup(key, at: later) }) {
-        case .fresh(let message): return .answer(message)
-        case .stale(let message): return .stale(message)
-        case .miss: return .failure
+        case .fresh(let message): return .resolved(.answer(message))
+        case .stale(let message): return .resolved(.stale(message))
+        case .miss: return .resolved(.failure)
         }
     }
 

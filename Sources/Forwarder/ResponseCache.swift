@@ -4,13 +4,19 @@ import DNSWire
 /// age, bounded in entries with least-recently-used eviction, and kept past expiry for a while
 /// so they can be served stale when every upstream is down (RFC 8767). Not thread-safe: the
 /// forwarder guards it.
+///
+/// The one store of forwarded answers: each entry is a `CachedAnswer`, the message together with
+/// its bytes for the UDP fast lane, and the UDP workers' tables are views of these entries
+/// (`answer(for:at:)`), fresh by the same rule on the same clock and dropped when the cache drops
+/// them. Answers a view served since the cache last looked get a second chance before the
+/// least recently used one is evicted, so lock-free hits count as use.
 public struct ResponseCache: Sendable {
     public struct Key: Hashable, Sendable {
-        var name: [UInt8]  // lower-cased wire form
-        var type: UInt16
-        var recordClass: UInt16
-        var dnssecOK: Bool
-        var checkingDisabled: Bool
+        @usableFromInline var name: [UInt8]  // lower-cased wire form
+        @usableFromInline var type: UInt16
+        @usableFromInline var recordClass: UInt16
+        @usableFromInline var dnssecOK: Bool
+        @usableFromInline var checkingDisabled: Bool
 
         public init(question: Question, dnssecOK: Bool, checkingDisabled: Bool) {
             name = question.name.lowercasedWire
@@ -20,14 +26,46 @@ public struct ResponseCache: Sendable {
             self.checkingDisabled = checkingDisabled
         }
 
-        /// The name's bytes in one call (the synthesised hash feeds them to the hasher one by one).
+        /// From a name already in lower-cased wire form (a `MessageView` question key).
+        public init(lowercasedName: [UInt8], type: UInt16, recordClass: UInt16 = 1, dnssecOK: Bool,
+                    checkingDisabled: Bool) {
+            name = lowercasedName
+            self.type = type
+            self.recordClass = recordClass
+            self.dnssecOK = dnssecOK
+            self.checkingDisabled = checkingDisabled
+        }
+
+        /// The name's bytes in one call (the synthesised hash feeds them to the hasher one by one);
+        /// the two flags in one value. The class is left to equality: it is almost always IN.
         public func hash(into hasher: inout Hasher) {
-            hasher.combine(type)
-            hasher.combine(recordClass)
-            hasher.combine(dnssecOK)
-            hasher.combine(checkingDisabled)
+            hasher.combine(UInt32(type) | (dnssecOK ? 0x1_0000 : 0) | (checkingDisabled ? 0x2_0000 : 0))
             hasher.combine(name.count)
             name.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
+        /// The small fields first, then the names eight bytes at a time: every probe of a table
+        /// compares keys, and names of one length are common (the synthesised equality compares
+        /// them byte by byte).
+        @inlinable
+        public static func == (lhs: Key, rhs: Key) -> Bool {
+            guard lhs.type == rhs.type, lhs.dnssecOK == rhs.dnssecOK, lhs.checkingDisabled == rhs.checkingDisabled,
+                  lhs.recordClass == rhs.recordClass, lhs.name.count == rhs.name.count else { return false }
+            return lhs.name.withUnsafeBytes { left in
+                rhs.name.withUnsafeBytes { right in
+                    var index = 0
+                    while index + 8 <= left.count {
+                        guard left.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                            == right.loadUnaligned(fromByteOffset: index, as: UInt64.self) else { return false }
+                        index += 8
+                    }
+                    while index < left.count {
+                        guard left[index] == right[index] else { return false }
+                        index += 1
+                    }
+                    return true
+                }
+            }
         }
     }
 
@@ -35,9 +73,7 @@ public struct ResponseCache: Sendable {
     /// that moving it costs no hashing of keys.
     struct Entry: Sendable {
         var key: Key
-        var response: Message
-        var storedAt: Double
-        var ttl: Double
+        var answer: CachedAnswer
         var previous: Int = -1
         var next: Int = -1
     }
@@ -86,20 +122,23 @@ public struct ResponseCache: Sendable {
         }
     }
 
-    public mutating func store(_ response: Message, for key: Key, at now: Double) {
-        guard let cacheable = Self.cacheableTTL(of: response), cacheable > 0 else { return }
-        let ttl = min(cacheable, maximumTTL)
+    /// Keeps `response` if it may be cached (`cacheableTTL`), replacing what `key` held; returns
+    /// the entry made, or nil if it was not kept.
+    @discardableResult
+    public mutating func store(_ response: Message, for key: Key, at now: Double) -> CachedAnswer? {
+        guard let cacheable = Self.cacheableTTL(of: response), cacheable > 0 else { return nil }
+        let answer = CachedAnswer(response: response, key: key, storedAt: now, ttl: min(cacheable, maximumTTL))
         if let slot = index[key] {
-            slots[slot].response = response
-            slots[slot].storedAt = now
-            slots[slot].ttl = ttl
+            slots[slot].answer.drop()
+            slots[slot].answer = answer
             touch(slot)
-            return
+            return answer
         }
-        while index.count >= capacity, oldest >= 0 { remove(oldest) }
-        let slot = slots.insert(Entry(key: key, response: response, storedAt: now, ttl: ttl))
+        while index.count >= capacity, oldest >= 0 { evictOldest() }
+        let slot = slots.insert(Entry(key: key, answer: answer))
         index[key] = slot
         linkNewest(slot)
+        return answer
     }
 
     public mutating func lookup(_ key: Key, at now: Double) -> Lookup {
@@ -107,20 +146,32 @@ public struct ResponseCache: Sendable {
             misses += 1
             return .miss
         }
-        let entry = slots[slot]
-        let age = now - entry.storedAt
-        if age < entry.ttl {
+        let answer = slots[slot].answer
+        let age = now - answer.storedAt
+        if age < answer.ttl {
             hits += 1
             touch(slot)
-            return .fresh(Self.aged(entry.response, by: age, floor: 0))
+            return .fresh(Self.aged(answer.response, by: age, floor: 0))
         }
-        if age < entry.ttl + staleWindow {
+        if age < answer.ttl + staleWindow {
             misses += 1
-            return .stale(Self.aged(entry.response, by: .infinity, floor: staleTTL))
+            return .stale(Self.aged(answer.response, by: .infinity, floor: staleTTL))
         }
         remove(slot)
         misses += 1
         return .miss
+    }
+
+    /// The fresh entry for `key` as it is kept (nothing copied or aged: the caller writes its
+    /// bytes, or ages its message, itself), or nil. For the UDP workers' views and for answers
+    /// to hand on whole.
+    public mutating func answer(for key: Key, at now: Double) -> CachedAnswer? {
+        guard let slot = index[key] else { return nil }
+        let answer = slots[slot].answer
+        guard answer.isFresh(at: now) else { return nil }
+        hits += 1
+        touch(slot)
+        return answer
     }
 
     /// Counts every TTL down by `age` seconds (never below `floor`); OPT is not a record here.
@@ -162,9 +213,23 @@ public struct ResponseCache: Sendable {
         linkNewest(slot)
     }
 
-    /// Drops a slot's entry (its message is released now; the slot serves the next one).
+    /// Evicts the least recently used entry; one that a view served since it was last looked at
+    /// becomes the newest instead (each such pass clears a mark, so this ends).
+    private mutating func evictOldest() {
+        var chances = index.count
+        while chances > 0, slots[oldest].answer.takeServed() {
+            touch(oldest)
+            chances -= 1
+        }
+        remove(oldest)
+    }
+
+    /// Drops a slot's entry (released now unless a view still holds it, which then stops serving
+    /// it; the slot serves the next one).
     private mutating func remove(_ slot: Int) {
         unlink(slot)
-        index[slots.remove(slot).key] = nil
+        let entry = slots.remove(slot)
+        entry.answer.drop()
+        index[entry.key] = nil
     }
 }

@@ -36,12 +36,13 @@ struct ForwardTemplatesTests {
                 for age in [0.0, 5.4, 250.0, 400.0] {
                     let written: [UInt8]? = bytes.withUnsafeBytes { raw in
                         guard let shape = AnswerTemplates.inspect(raw) else { return nil }
-                        let key = ForwardTemplates.Key(question: shape.key, dnssecOK: shape.dnssecOK,
-                                                       checkingDisabled: cd)
-                        guard let entry = ForwardTemplates.entry(for: upstream, key: key, at: storedAt) else { return nil }
+                        let key = ResponseCache.Key(lowercasedName: shape.key.name, type: shape.key.type,
+                                                    dnssecOK: shape.dnssecOK, checkingDisabled: cd)
+                        var cache = ResponseCache()
+                        guard let entry = cache.store(upstream, for: key, at: storedAt) else { return nil }
                         var buffer = ByteBuffer()
                         let limit = shape.payload
-                        guard ForwardTemplates.write(entry, query: shape, bytes: raw, limit: limit, now: storedAt + age,
+                        guard ForwardTemplates.write(entry, at: storedAt + age, query: shape, bytes: raw, limit: limit,
                                                      into: &buffer) else { return nil }
                         return Array(buffer.readableBytesView)
                     }
@@ -56,6 +57,50 @@ struct ForwardTemplatesTests {
         #expect(compared == 36)
     }
 
+    /// A worker's view of the cache: it serves the cache's own entry while the cache would (same
+    /// freshness, same clock), reads through to the cache on a miss, and lets go of what the
+    /// cache dropped.
+    @Test func aViewServesWhatTheCacheServes() throws {
+        var cache = ResponseCache(capacity: 2)
+        var view = ForwardTemplates(capacity: 8)
+        var reads = 0
+        func key(_ name: String) -> ResponseCache.Key {
+            ResponseCache.Key(question: Question(name: try! DomainName(name), type: .a), dnssecOK: false, checkingDisabled: false)
+        }
+        func store(_ name: String, at now: Double) -> CachedAnswer? {
+            cache.store(Self.upstreamAnswer(try! DomainName(name), authenticData: false), for: key(name), at: now)
+        }
+        func ask(_ name: String, at now: Double) -> CachedAnswer? {
+            view.answer(for: key(name), at: now) { key, now in
+                reads += 1
+                return cache.answer(for: key, at: now)
+            }
+        }
+        let t0 = 1_000.0
+        #expect(ask("www.example.com.", at: t0) == nil)
+        let stored = try #require(store("www.example.com.", at: t0))
+        // Read through once, then served from the view.
+        #expect(ask("WWW.example.com.", at: t0 + 1) === stored)
+        #expect(ask("www.example.com.", at: t0 + 199) === stored)
+        #expect(reads == 2)
+        // Expired (its shortest answer TTL is 200 s) for both at the same instant.
+        #expect(ask("www.example.com.", at: t0 + 200) == nil)
+        #expect(cache.answer(for: key("www.example.com."), at: t0 + 200) == nil)
+        // Stored again, then pushed out of the cache: the view stops serving it at once.
+        let again = try #require(store("www.example.com.", at: t0 + 300))
+        #expect(ask("www.example.com.", at: t0 + 301) === again)
+        #expect(ask("www.example.com.", at: t0 + 301.5) === again)
+        #expect(reads == 4)
+        _ = store("a.example.com.", at: t0 + 302)
+        _ = store("b.example.com.", at: t0 + 302)
+        // The least recently used in the cache, but the view served it: a second chance, once.
+        #expect(!again.isDropped)
+        _ = store("c.example.com.", at: t0 + 303)
+        #expect(again.isDropped)
+        #expect(ask("www.example.com.", at: t0 + 304) == nil)
+        #expect(reads == 5)
+    }
+
     @Test func answersThatMustNotBeCachedMakeNoTemplate() throws {
         let name = try DomainName("www.example.com.")
         var servfail = Self.upstreamAnswer(name, authenticData: false)
@@ -63,10 +108,10 @@ struct ForwardTemplatesTests {
         var truncated = Self.upstreamAnswer(name, authenticData: false)
         truncated.header.truncated = true
         let noSOA = Message(header: Header(isResponse: true), questions: [Question(name: name, type: .a)])
-        let key = ForwardTemplates.Key(question: AnswerTemplates.Key(name: name.lowercasedWire, type: 1),
-                                       dnssecOK: false, checkingDisabled: false)
+        let key = ResponseCache.Key(lowercasedName: name.lowercasedWire, type: 1, dnssecOK: false, checkingDisabled: false)
+        var cache = ResponseCache()
         for message in [servfail, truncated, noSOA] {
-            #expect(ForwardTemplates.entry(for: message, key: key, at: 0) == nil)
+            #expect(cache.store(message, for: key, at: 0) == nil)
         }
     }
 }

@@ -2,6 +2,7 @@ import DNSWire
 import Foundation
 import NIOPosix
 import Testing
+import Timekeeping
 
 @testable import Forwarder
 
@@ -153,15 +154,6 @@ enum Loopback {
     }
 }
 
-/// A clock the test moves by hand.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Double
-    init(_ start: Double = 1_000_000) { value = start }
-    var now: Double { lock.withLock { value } }
-    func advance(_ seconds: Double) { lock.withLock { value += seconds } }
-}
-
 func elapsed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     let start = Date()
     let value = try await body()
@@ -188,7 +180,7 @@ func elapsed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
         configure(&options)
         if let clock {
             return Forwarder(policy: ForwardingPolicy(defaults: upstreams), group: Self.group, options: options,
-                             clock: { clock.now })
+                             clock: clock.clock)
         }
         return Forwarder(policy: ForwardingPolicy(defaults: upstreams), group: Self.group, options: options)
     }
@@ -322,7 +314,7 @@ func elapsed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
         let forwarder = forwarder([primary.upstream], clock: clock)
         _ = await forwarder.resolve(question("short.example."), dnssecOK: false, checkingDisabled: false)
         primary.stop()
-        clock.advance(60)
+        clock.advance(by: 60)
         #expect(forwarder.cached(question("short.example."), dnssecOK: false, checkingDisabled: false) == nil)
         let stale = await forwarder.resolve(question("short.example."), dnssecOK: false, checkingDisabled: false)
         guard case .stale(let message) = stale else {
@@ -364,7 +356,7 @@ func elapsed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
         let forwarder = forwarder([resolver.upstream], clock: clock)
         _ = await forwarder.resolve(question("short.example."), dnssecOK: false, checkingDisabled: false)
         broken.turnOn()
-        clock.advance(60)
+        clock.advance(by: 60)
         let resolution = await forwarder.resolve(question("short.example."), dnssecOK: false, checkingDisabled: false)
         switch resolution {
         case .stale(let message):

@@ -292,6 +292,77 @@ extension ResponseCache.Lookup {
         for index in unused { #expect(cache.lookup(U.key("n\(index).corp.example."), at: t0 + 3).isMiss, "n\(index)") }
     }
 
+    // MARK: Entries shared with the UDP workers' views
+
+    @Test func anEntryIsFreshByTheSameRuleAsALookupAndCarriesItsBytes() throws {
+        var cache = ResponseCache(capacity: 10)
+        let key = U.key("www.corp.example.")
+        let made = cache.store(U.answer("www.corp.example.", ttls: [300, 200]), for: key, at: t0)
+        let entry = try #require(made)
+        #expect(entry.ttl == 200 && entry.storedAt == t0)
+        let bytes = try #require(entry.bytes)
+        #expect(bytes.answerCount == 2 && bytes.ttlOffsets.count == 2)
+        for age in [0.0, 199.9, 200.0, 250.0] {
+            let fresh = cache.lookup(key, at: t0 + age).isFresh
+            let found = cache.answer(for: key, at: t0 + age)
+            #expect(entry.isFresh(at: t0 + age) == fresh, "age \(age)")
+            #expect((found != nil) == fresh, "age \(age)")
+        }
+        #expect(entry.age(at: t0 + 5.9) == 5)
+        // Answers above the maximum TTL expire at the maximum, for the views too.
+        cache.maximumTTL = 60
+        let stored = cache.store(U.answer("long.corp.example.", ttls: [86_400]), for: U.key("long.corp.example."), at: t0)
+        let long = try #require(stored)
+        #expect(long.ttl == 60 && !long.isFresh(at: t0 + 60))
+    }
+
+    @Test func entriesTheCacheLetsGoAreDropped() throws {
+        var cache = ResponseCache(capacity: 2)
+        cache.staleWindow = 10
+        func store(_ name: String, at now: Double) -> CachedAnswer? {
+            cache.store(U.answer(name, ttls: [300]), for: U.key(name), at: now)
+        }
+        let a = try #require(store("a.corp.example.", at: t0))
+        // Replaced by a newer answer.
+        let newer = try #require(store("a.corp.example.", at: t0 + 1))
+        #expect(a.isDropped && !newer.isDropped)
+        // Evicted.
+        let b = try #require(store("b.corp.example.", at: t0 + 2))
+        _ = store("c.corp.example.", at: t0 + 3)
+        #expect(newer.isDropped && !b.isDropped)
+        // Past its stale window.
+        let late = cache.lookup(U.key("b.corp.example."), at: t0 + 2 + 300 + 10)
+        #expect(late.isMiss && b.isDropped)
+    }
+
+    @Test func anEntryAViewServedGetsASecondChance() throws {
+        var cache = ResponseCache(capacity: 2)
+        func store(_ name: String, at now: Double) -> CachedAnswer? {
+            cache.store(U.answer(name, ttls: [300]), for: U.key(name), at: now)
+        }
+        let a = try #require(store("a.corp.example.", at: t0))
+        let b = try #require(store("b.corp.example.", at: t0))
+        // a is the least recently used, but a view served it without the cache seeing it.
+        a.markServed()
+        _ = store("c.corp.example.", at: t0 + 1)
+        #expect(!a.isDropped && b.isDropped)
+        let gone = cache.lookup(U.key("b.corp.example."), at: t0 + 2)
+        #expect(gone.isMiss)
+        // The mark was used up: next time a goes like any other.
+        _ = store("d.corp.example.", at: t0 + 3)
+        #expect(a.isDropped)
+        // Every entry marked: the walk ends, and one entry still makes room.
+        var full = ResponseCache(capacity: 3)
+        var entries: [CachedAnswer] = []
+        for name in ["p", "q", "r"] {
+            let made = full.store(U.answer("\(name).corp.example.", ttls: [300]), for: U.key("\(name).corp.example."), at: t0)
+            entries.append(try #require(made))
+        }
+        for entry in entries { entry.markServed() }
+        full.store(U.answer("s.corp.example.", ttls: [300]), for: U.key("s.corp.example."), at: t0)
+        #expect(full.count == 3 && entries.filter(\.isDropped).count == 1)
+    }
+
     /// Random stores and lookups (some past the stale window, which frees their slots for reuse)
     /// against a plain list kept in order of use: the same entries survive, in the same order.
     @Test func randomUseMatchesASimpleModel() {

@@ -1,4 +1,5 @@
 import DNSWire
+import Forwarder
 import LANZone
 import NIOCore
 import ZoneTransfer
@@ -20,7 +21,23 @@ struct AnswerOrder {
     /// The fast lanes' tables, owned by one thread.
     struct Lanes {
         var templates = AnswerTemplates()
-        var forwardTemplates = ForwardTemplates()
+        /// The thread's view of the forwarder's cache.
+        var forwardTemplates: ForwardTemplates
+        /// The forwarder's clock as this batch reads it: once, at its first forwarded question (a
+        /// batch is answered within a millisecond; TTLs count whole seconds).
+        var now: Double?
+    }
+
+    /// A question found to go upstream and not in the cache, with what its reply needs.
+    struct ForwardMiss {
+        var query: AnswerTemplates.Query
+        var checkingDisabled: Bool
+
+        /// The question's key in the forwarder's cache.
+        var key: ResponseCache.Key {
+            ResponseCache.Key(lowercasedName: query.key.name, type: query.key.type, dnssecOK: query.dnssecOK,
+                              checkingDisabled: checkingDisabled)
+        }
     }
 
     /// What became of a query.
@@ -31,13 +48,13 @@ struct AnswerOrder {
         case drop
         /// The transfer service answers it, possibly later and in several messages.
         case transfer
-        /// The forwarder answers it; `shape` is set when the answer can become a forwarded template.
-        case forward(Question, dnssecOK: Bool, checkingDisabled: Bool,
-                     shape: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?)
+        /// The forwarder answers it; `shape` is set when the reply can be written from the cache's
+        /// bytes (a question the fast lanes read).
+        case forward(Question, dnssecOK: Bool, checkingDisabled: Bool, shape: ForwardMiss?)
     }
 
     /// Mutated in place only: a copy would copy its tables on the next write.
-    private(set) var lanes = Lanes()
+    private(set) var lanes: Lanes
     /// Whether steps 1-3 are taken (a UDP worker's thread; not a TCP connection).
     let fastLanes: Bool
     let gate: ForwardingGate
@@ -47,6 +64,7 @@ struct AnswerOrder {
         self.fastLanes = fastLanes
         self.gate = gate
         self.transfers = transfers
+        lanes = Lanes(forwardTemplates: ForwardTemplates(capacity: min(65_536, gate.forwarder?.cacheCapacity ?? 1)))
     }
 
     /// Drops the templates made for an older snapshot.
@@ -54,16 +72,21 @@ struct AnswerOrder {
         lanes.templates.clear()
     }
 
-    /// A forwarded answer made on the event loop joins the table.
-    mutating func keep(_ entry: ForwardTemplates.Entry, for key: ForwardTemplates.Key) {
-        lanes.forwardTemplates.insert(entry, for: key)
+    /// A cache entry the event loop resolved for this thread joins its view.
+    mutating func keep(_ answer: CachedAnswer, for key: ResponseCache.Key) {
+        lanes.forwardTemplates.insert(answer, for: key)
+    }
+
+    /// A new batch of queries: the forwarder's clock is read again at its first forwarded one.
+    mutating func newBatch() {
+        lanes.now = nil
     }
 
     /// Answers `view` (the query's bytes, read once) from `client`, writing a reply made now into
     /// `out`.
     mutating func answer(_ view: MessageView, client: IPAddress?, snapshot: ZoneSnapshot, transport: DNSTransport,
                          into out: inout ByteBuffer) -> Outcome {
-        var miss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?
+        var miss: ForwardMiss?
         if fastLanes, let query = lanes.templates.inspect(view) {
             let limit = query.payload
             // 1. A direct answer.
@@ -80,17 +103,18 @@ struct AnswerOrder {
                 // 2. A local template.
                 if AnswerTemplates.write(template, query: query, bytes: view.bytes, limit: limit, into: &out) { return .replied }
             case .forward:
-                // 3. A forwarded template, for clients that may use the forwarder.
-                if gate.forwarding(for: client) == .allowed {
-                    let key = ForwardTemplates.Key(question: query.key, dnssecOK: query.dnssecOK,
-                                                   checkingDisabled: view.checkingDisabled)
-                    let now = ForwardTemplates.now()
-                    if let entry = lanes.forwardTemplates.entry(for: key, at: now) {
-                        if ForwardTemplates.write(entry, query: query, bytes: view.bytes, limit: limit, now: now, into: &out) {
+                // 3. A forwarded template (the cache's bytes), for clients that may use the forwarder.
+                if gate.forwarding(for: client) == .allowed, let forwarder = gate.forwarder {
+                    let asked = ForwardMiss(query: query, checkingDisabled: view.checkingDisabled)
+                    let now = lanes.now ?? forwarder.serverClock.now()
+                    lanes.now = now
+                    if let answer = lanes.forwardTemplates.answer(for: asked.key, at: now,
+                                                                  readThrough: forwarder.cachedAnswer) {
+                        if ForwardTemplates.write(answer, at: now, query: query, bytes: view.bytes, limit: limit, into: &out) {
                             return .replied
                         }
                     } else {
-                        miss = (key, query)
+                        miss = asked
                     }
                 }
             case .none:
@@ -102,12 +126,11 @@ struct AnswerOrder {
 
     /// Steps 4-6.
     private func answerInFull(_ view: MessageView, client: IPAddress?, snapshot: ZoneSnapshot, transport: DNSTransport,
-                              miss: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?,
-                              into out: inout ByteBuffer) -> Outcome {
-        if let (key, shape) = miss, let owner = try? DomainName(wire: key.question.name) {
+                              miss: ForwardMiss?, into out: inout ByteBuffer) -> Outcome {
+        if let miss, let owner = try? DomainName(wire: miss.query.key.name) {
             // Known to be forwarded and allowed: no need to run the responder.
-            return .forward(Question(name: owner, type: RecordType(key.question.type)), dnssecOK: key.dnssecOK,
-                            checkingDisabled: key.checkingDisabled, shape: (key, shape))
+            return .forward(Question(name: owner, type: RecordType(miss.query.key.type)), dnssecOK: miss.query.dnssecOK,
+                            checkingDisabled: miss.checkingDisabled, shape: miss)
         }
         // 4. The transfer service.
         if transfers != nil, TransferService.claims(view) { return .transfer }

@@ -2,95 +2,62 @@ import DNSWire
 import Forwarder
 import NIOCore
 
-/// Forwarded answers kept by each UDP worker as bytes, for warm names: the sections of the last
-/// upstream answer serialised after a canonical (lower-cased) question, with the offset of every
-/// TTL so they count down as the entry ages. Filled from the forwarder's answers; entries live
-/// only as long as the forwarder would cache the answer (RFC 2308 rules), so nothing is served
-/// that the forwarder's own cache would not serve.
+/// Each UDP worker's view of the forwarder's cache (`ResponseCache`), for warm forwarded names:
+/// the `CachedAnswer`s it has served or resolved, held without a lock. An entry is served from
+/// here while the cache would serve it: fresh by the answer's own `isFresh` on the forwarder's
+/// clock, and not dropped by the cache (evicted, replaced, expired past its stale window).
+/// Otherwise, and on a miss, the view reads through to the cache and keeps what it finds; the
+/// entries the loop resolves for this worker's own misses are put in as they arrive. Hits here
+/// mark the answer served, which the cache's eviction counts as use. The view holds references
+/// to the cache's own entries (their bytes are shared, not copied), at most `capacity` of them;
+/// when full it starts over empty.
 struct ForwardTemplates {
-    struct Key: Hashable, Sendable {
-        var question: AnswerTemplates.Key
-        var dnssecOK: Bool
-        var checkingDisabled: Bool
+    private var table: [ResponseCache.Key: CachedAnswer] = [:]
+    let capacity: Int
+
+    init(capacity: Int = 65_536) {
+        self.capacity = max(1, capacity)
     }
 
-    struct Entry: Sendable {
-        var flags3: UInt8          // RA, AD and the RCODE's low bits
-        var answerCount: UInt16
-        var authorityCount: UInt16
-        var additionalCount: UInt16
-        var sections: [UInt8]
-        var ttlOffsets: [Int]
-        var storedAt: Double
-        var expiresAt: Double
-    }
-
-    private var table: [Key: Entry] = [:]
-    static let capacity = 65_536
-
-    static func now() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
-
-    func entry(for key: Key, at now: Double) -> Entry? {
-        guard let entry = table[key], now < entry.expiresAt else { return nil }
-        return entry
-    }
-
-    /// Keeps an entry made by `entry(for:key:at:)` (called on the thread that owns this table).
-    mutating func insert(_ entry: Entry, for key: Key) {
-        if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
-        table[key] = entry
-    }
-
-    /// An upstream answer as a template: the sections serialised after the canonical question,
-    /// with the offsets of their TTLs; nil for an answer that must not be cached (RFC 2308 rules).
-    static func entry(for answer: Message, key: Key, at now: Double) -> Entry? {
-        guard answer.rcode.rawValue <= 15, let ttl = ResponseCache.cacheableTTL(of: answer), ttl > 0 else { return nil }
-        var canonical = Message(header: Header(isResponse: true, recursionAvailable: true), questions: [
-            Question(name: (try? DomainName(wire: key.question.name)) ?? .root,
-                     type: RecordType(key.question.type)),
-        ])
-        canonical.answers = answer.answers
-        canonical.authorities = answer.authorities
-        canonical.additionals = answer.additionals
-        let bytes = canonical.serialize()
-        let questionEnd = 12 + key.question.name.count + 4
-        guard bytes.count > questionEnd, let offsets = Self.ttlOffsets(bytes, from: questionEnd) else { return nil }
-        var flags3: UInt8 = 0x80 | UInt8(answer.rcode.rawValue & 0x0F)
-        if answer.header.authenticData { flags3 |= 0x20 }
-        return Entry(flags3: flags3, answerCount: UInt16(bytes[6]) << 8 | UInt16(bytes[7]),
-                     authorityCount: UInt16(bytes[8]) << 8 | UInt16(bytes[9]),
-                     additionalCount: UInt16(bytes[10]) << 8 | UInt16(bytes[11]),
-                     sections: Array(bytes[questionEnd...]), ttlOffsets: offsets.map { $0 - questionEnd },
-                     storedAt: now, expiresAt: now + ttl)
-    }
-
-    /// The offsets of every record's TTL, found by walking the records after the question; nil
-    /// unless they end exactly where the bytes do.
-    static func ttlOffsets(_ bytes: [UInt8], from start: Int) -> [Int]? {
-        MessageView.with(bytes) { view -> [Int]? in
-            guard let view else { return nil }
-            var offsets: [Int] = []
-            offsets.reserveCapacity(min(view.recordCount, bytes.count / 11))
-            var records = view.records(from: start)
-            while let record = records.next() { offsets.append(record.ttlOffset) }
-            return records.isComplete && records.end == bytes.count ? offsets : nil
+    /// The fresh answer for `key` at `now`, with the bytes a reply is written from: from this
+    /// view, else read through from `cache` (and kept). Nil when the cache has none.
+    mutating func answer(for key: ResponseCache.Key, at now: Double,
+                         readThrough cache: (ResponseCache.Key, Double) -> CachedAnswer?) -> CachedAnswer? {
+        let held = table[key]
+        if let held, held.isFresh(at: now), !held.isDropped {
+            held.markServed()
+            return held
         }
+        guard let answer = cache(key, now), answer.bytes != nil else {
+            if held != nil { table[key] = nil }
+            return nil
+        }
+        insert(answer, for: key)
+        return answer
     }
 
-    /// Writes the answer: the query's header and question, the kept sections with their TTLs
-    /// aged, and OPT if the client sent EDNS. False if it would not fit `limit`.
-    static func write(_ entry: Entry, query: AnswerTemplates.Query, bytes: UnsafeRawBufferPointer, limit: Int, now: Double,
-                      into buffer: inout ByteBuffer) -> Bool {
-        let age = UInt32(max(0, now - entry.storedAt))
+    /// Keeps an entry of the cache (one the loop resolved for this worker).
+    mutating func insert(_ answer: CachedAnswer, for key: ResponseCache.Key) {
+        if table.count >= capacity && table[key] == nil { table.removeAll(keepingCapacity: true) }
+        table[key] = answer
+    }
+
+    /// Writes the answer as it is at `now`: the query's header and question, the answer's sections
+    /// with every TTL counted down by its age (never below zero), and OPT if the client sent EDNS.
+    /// False if it would not fit `limit`, or the answer has no bytes.
+    static func write(_ cached: CachedAnswer, at now: Double, query: AnswerTemplates.Query, bytes: UnsafeRawBufferPointer,
+                      limit: Int, into buffer: inout ByteBuffer) -> Bool {
+        guard let answer = cached.bytes else { return false }
+        let age = cached.age(at: now)
         let wantsAD = query.dnssecOK || bytes[3] & 0x20 != 0
-        return AnswerTemplates.writeReply(to: query, bytes: bytes, sections: entry.sections.count, limit: limit,
+        return AnswerTemplates.writeReply(to: query, bytes: bytes, sections: answer.sections.count, limit: limit,
                                           into: &buffer) { out in
-            out.putHead(of: query, bytes: bytes, flags2: 0x80, flags3: entry.flags3 & (wantsAD ? 0xFF : ~0x20),
-                        answers: entry.answerCount, authorities: entry.authorityCount, additionals: entry.additionalCount)
+            out.putHead(of: query, bytes: bytes, flags2: 0x80, flags3: answer.flags3 & (wantsAD ? 0xFF : ~0x20),
+                        answers: answer.answerCount, authorities: answer.authorityCount,
+                        additionals: answer.additionalCount)
             let sectionsStart = out.position
-            entry.sections.withUnsafeBytes { out.put($0) }
-            // Each TTL counted down by the entry's age (never below zero).
-            for offset in entry.ttlOffsets {
+            answer.sections.withUnsafeBytes { out.put($0) }
+            for offset in answer.ttlOffsets {
                 let at = sectionsStart + offset
                 let ttl = UInt32(bigEndian: out.base.loadUnaligned(fromByteOffset: at, as: UInt32.self))
                 out.base.storeBytes(of: (ttl > age ? ttl - age : 0).bigEndian, toByteOffset: at, as: UInt32.self)

@@ -34,6 +34,12 @@ public final class ForwardingGate: Sendable {
         forwarder?.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, then: then)
     }
 
+    /// `resolve`, a fresh answer coming as the cache keeps it (its bytes are the reply's).
+    func resolve(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, on loop: any EventLoop,
+                 outcome then: @escaping (Forwarder.Outcome) -> Void) {
+        forwarder?.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, outcome: then)
+    }
+
     func resolve(_ query: Message, on loop: any EventLoop, then: @escaping (Forwarder.Resolution) -> Void) {
         guard let question = query.questions.first else { return }
         resolve(question, dnssecOK: query.edns?.dnssecOK ?? false, checkingDisabled: query.header.checkingDisabled,

@@ -3,6 +3,7 @@ import DNSClient
 import ZoneTransfer
 import CBatchIO
 import DNSWire
+import Forwarder
 import LANZone
 import Dispatch
 import Foundation
@@ -33,8 +34,8 @@ final class UDPWorker: @unchecked Sendable {
     let logger: Logger
     private let stopping = NIOLockedValueBox(false)
     private let finished = DispatchSemaphore(value: 0)
-    /// Forwarded answers made on the loop, waiting to join this thread's table.
-    private let inbox = NIOLockedValueBox<[(ForwardTemplates.Key, ForwardTemplates.Entry)]>([])
+    /// Cache entries the loop resolved for this thread's misses, waiting to join its view.
+    private let inbox = NIOLockedValueBox<[(ResponseCache.Key, CachedAnswer)]>([])
     private let replies: ReplyBatch
 
     // Owned by the worker thread.
@@ -186,20 +187,22 @@ final class UDPWorker: @unchecked Sendable {
         }
     }
 
-    /// A new snapshot (templates made for the old one are dropped) and forwarded answers made on
-    /// the loop since the last batch.
+    /// A new batch: a new snapshot (templates made for the old one are dropped), the cache
+    /// entries the loop resolved for this thread's misses since the last batch, and the
+    /// forwarder's clock to be read anew.
     private func refresh() {
         let current = hub.current
         if current !== snapshot {
             snapshot = current
             order.snapshotChanged()
         }
-        let arrived = inbox.withLockedValue { pending -> [(ForwardTemplates.Key, ForwardTemplates.Entry)] in
+        let arrived = inbox.withLockedValue { pending -> [(ResponseCache.Key, CachedAnswer)] in
             if pending.isEmpty { return [] }
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
-        for (key, entry) in arrived { order.keep(entry, for: key) }
+        for (key, answer) in arrived { order.keep(answer, for: key) }
+        order.newBatch()
     }
 
     // MARK: - One query
@@ -234,33 +237,32 @@ final class UDPWorker: @unchecked Sendable {
         }
     }
 
-    /// Asks the forwarder on the loop; the reply is written there, from the template the answer
-    /// leaves (which also joins this thread's table through the inbox), or in full for answers
-    /// that are not kept.
+    /// Asks the forwarder on the loop; the reply is written there, from the bytes of the cache's
+    /// entry when the answer is one (the entry also joins this thread's view through the inbox,
+    /// so the next query for it is a hit), or in full for answers that are not kept.
     private func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, query: [UInt8],
-                         shape: (key: ForwardTemplates.Key, query: AnswerTemplates.Query)?, to destination: Destination) {
+                         shape miss: AnswerOrder.ForwardMiss?, to destination: Destination) {
         let gate = gate, loop = loop, replies = replies, inbox = inbox
         handOver.append {
-            gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop) { resolution in
-                if let shape, case .answer(let answer) = resolution {
-                    let now = ForwardTemplates.now()
-                    if let entry = ForwardTemplates.entry(for: answer, key: shape.key, at: now) {
-                        inbox.withLockedValue { $0.append((shape.key, entry)) }
-                        let limit = shape.query.payload
-                        var buffer = ByteBufferAllocator().buffer(capacity: shape.query.questionEnd + entry.sections.count + 11)
-                        let written = query.withUnsafeBytes { raw in
-                            ForwardTemplates.write(entry, query: shape.query, bytes: raw, limit: limit, now: now, into: &buffer)
-                        }
-                        if written {
-                            replies.send(Array(buffer.readableBytesView), to: destination)
-                            return
-                        }
+            gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, outcome: { outcome in
+                let now = gate.forwarder?.serverClock.now() ?? 0
+                if let miss, case .cached(let answer) = outcome, let sections = answer.bytes?.sections {
+                    inbox.withLockedValue { $0.append((miss.key, answer)) }
+                    let shape = miss.query, limit = miss.query.payload
+                    var buffer = ByteBufferAllocator().buffer(capacity: shape.questionEnd + sections.count + 11)
+                    let written = query.withUnsafeBytes { raw in
+                        ForwardTemplates.write(answer, at: now, query: shape, bytes: raw, limit: limit, into: &buffer)
+                    }
+                    if written {
+                        replies.send(Array(buffer.readableBytesView), to: destination)
+                        return
                     }
                 }
                 guard let message = try? Message(bytes: query) else { return }
                 let limit = QueryResponder.sizeLimit(for: message, transport: .udp)
-                replies.send(QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit), to: destination)
-            }
+                replies.send(QueryResponder.forwardedResponse(to: message, resolution: outcome.resolution(at: now), limit: limit),
+                             to: destination)
+            })
         }
     }
 }

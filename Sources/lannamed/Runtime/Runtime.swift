@@ -71,7 +71,7 @@ struct Runtime {
         }
 
         let gate: ForwardingGate
-        do { gate = try forwardingGate(settings, group: group, logger: logger) } catch {
+        do { gate = try forwardingGate(settings, group: group, clock: clock, logger: logger) } catch {
             throw await abandon(error.description)
         }
 
@@ -221,7 +221,8 @@ struct Runtime {
 
     /// The forwarder from the settings: explicit upstreams (a loop back to this server is an
     /// error), or the nameservers of /etc/resolv.conf minus this server's own addresses.
-    static func forwardingGate(_ settings: Settings, group: any EventLoopGroup, logger: Logger) throws(ConfigError) -> ForwardingGate {
+    static func forwardingGate(_ settings: Settings, group: any EventLoopGroup, clock: ServerClock = .system,
+                               logger: Logger) throws(ConfigError) -> ForwardingGate {
         let interfaces = InterfaceAddresses.prefixes()
         let access = AccessList(settings.forwarding.allow ?? (AccessList.loopback + interfaces.map {
             AddressPrefix(address: $0.address, length: $0.length)
@@ -259,7 +260,7 @@ struct Runtime {
         var options = Forwarder.Options()
         options.cacheCapacity = max(1, settings.forwarding.cacheSize)
         let forwarder = Forwarder(policy: ForwardingPolicy(defaults: defaults, domains: settings.forwarding.domains),
-                                  group: group, options: options)
+                                  group: group, options: options, clock: clock)
         return ForwardingGate(forwarder: forwarder, access: access)
     }
 }

@@ -121,6 +121,7 @@ let package = Package(
         ]),
         .testTarget(name: "ForwarderTests", dependencies: [
             "Forwarder", "DNSWire", "Timekeeping", .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DHCPNames", "DNSWire", "LANZone", "Timekeeping"], exclude: ["Fixtures"]),

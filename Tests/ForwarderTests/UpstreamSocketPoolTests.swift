@@ -1,6 +1,7 @@
 import DNSWire
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import Forwarder
@@ -14,12 +15,20 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop: any EventLoop
         let pool: UpstreamSocketPool
+        /// How far the pool's clock is ahead of the loop's: moved by the test instead of sleeping.
+        let ahead = NIOLockedValueBox(TimeAmount.zero)
 
         init(size: Int, maxUses: Int = 32, maxAge: TimeAmount = .seconds(1)) throws {
             upstream = try FakeUpstream(reply: FakeUpstream.addressing(IPv4Address(198, 51, 100, 7), which: "pool"))
             loop = group.next()
+            let ahead = ahead
+            let timers = LoopTimers(loop: loop) { .now() + ahead.withLockedValue { $0 } }
             pool = UpstreamSocketPool(loop: loop, remote: try UpstreamTransport.socketAddress(upstream.upstream),
-                                      timers: LoopTimers(loop: loop), size: size, maxUses: maxUses, maxAge: maxAge)
+                                      timers: timers, size: size, maxUses: maxUses, maxAge: maxAge)
+        }
+
+        func advance(by amount: TimeAmount) {
+            ahead.withLockedValue { $0 = $0 + amount }
         }
 
         func ask(_ name: String) async throws -> Message {
@@ -61,7 +70,7 @@ import Testing
         let fixture = try Fixture(size: 2, maxAge: .milliseconds(30))
         for index in 0..<8 {
             _ = try? await fixture.ask("q\(index).example.")
-            try await Task.sleep(for: .milliseconds(60))
+            fixture.advance(by: .milliseconds(60))
         }
         let ports = fixture.upstream.ports
         await fixture.stop()

@@ -35,6 +35,9 @@ final class LoopTimers: @unchecked Sendable {
 
     var count: Int { heap.count }
 
+    /// The time on this loop's clock (the socket pool ages its sockets by it too).
+    var current: NIODeadline { now() }
+
     /// Runs `action` on the loop once `amount` has passed.
     func schedule(in amount: TimeAmount, _ action: @escaping () -> Void) {
         assert(loop.inEventLoop)

@@ -98,7 +98,7 @@ final class UpstreamSocketPool: @unchecked Sendable {
     private func readySocket() -> Socket? {
         if sockets.count + opening < size { return nil }
         guard let socket = sockets.randomElement() else { return nil }
-        if NIODeadline.now() - socket.opened >= maxAge {
+        if timers.current - socket.opened >= maxAge {
             // Too old: retired (it closes once its queries are done) and a new one opened.
             retire(socket)
             return nil
@@ -132,7 +132,7 @@ final class UpstreamSocketPool: @unchecked Sendable {
             .connect(to: remote)
             .map { channel in
                 self.opening -= 1
-                return Socket(channel: channel, handler: handler, opened: .now())
+                return Socket(channel: channel, handler: handler, opened: self.timers.current)
             }
             .flatMapErrorThrowing { error in
                 self.opening -= 1

@@ -98,17 +98,6 @@ public enum DNSClient {
         guard let answer else { throw Failure(description: "no answer from \(server)") }
         return answer
     }
-
-    /// UDP, then TCP when the answer is truncated (TC set), as RFC 7766 asks of a client.
-    public static func exchange(_ query: [UInt8], to server: Endpoint, timeout: TimeAmount,
-                                group: any EventLoopGroup) async throws -> [UInt8] {
-        let answer = try await udp(query, to: server, timeout: timeout, group: group)
-        guard answer.count >= 3, answer[2] & 0x02 != 0 else { return answer }
-        let id = query.count >= 2 ? UInt16(query[0]) << 8 | UInt16(query[1]) : 0
-        return try await tcpAnswer(query, to: server, timeout: timeout, group: group) {
-            $0.count >= 12 && UInt16($0[0]) << 8 | UInt16($0[1]) == id
-        }
-    }
 }
 
 extension SocketAddress {

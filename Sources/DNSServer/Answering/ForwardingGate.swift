@@ -1,3 +1,4 @@
+import DNSClient
 import DNSWire
 import Forwarder
 import NIOCore
@@ -13,18 +14,13 @@ public final class ForwardingGate: Sendable {
     }
 
     func forwarding(for client: SocketAddress?) -> QueryResponder.Forwarding {
-        forwarding(for: Self.address(of: client))
+        forwarding(for: IPAddress(client))
     }
 
     func forwarding(for client: IPAddress?) -> QueryResponder.Forwarding {
         guard forwarder != nil else { return .none }
         guard let client else { return .denied }
         return access.allows(client) ? .allowed : .denied
-    }
-
-    /// The client's address, read straight from the socket address (no text on the query path).
-    static func address(of socket: SocketAddress?) -> IPAddress? {
-        IPAddress(socket)
     }
 
     /// Resolves a forwarded question on `loop` (the caller's): `then` runs there, at once for a

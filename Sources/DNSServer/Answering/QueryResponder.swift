@@ -83,7 +83,7 @@ public enum QueryResponder {
             return reply(errorResponse(to: header, question: question, rcode: .refused, edns: edns, recursion: recursion))
         }
 
-        var response = Message(header: responseHeader(for: header, recursion: recursion), questions: [question], edns: edns)
+        var response = Message(header: header.responseHeader(recursion: recursion), questions: [question], edns: edns)
         switch snapshot.answer(question) {
         case .answer(let records, let additional):
             response.header.authoritative = true
@@ -130,13 +130,9 @@ public enum QueryResponder {
         return truncated.serialize()
     }
 
-    static func responseHeader(for query: Header, recursion: Bool = false) -> Header {
-        query.responseHeader(recursion: recursion)
-    }
-
     static func errorResponse(to query: Header, question: Question?, rcode: ResponseCode, edns: EDNS?,
                               recursion: Bool = false) -> [UInt8] {
-        var response = Message(header: responseHeader(for: query, recursion: recursion), questions: question.map { [$0] } ?? [],
+        var response = Message(header: query.responseHeader(recursion: recursion), questions: question.map { [$0] } ?? [],
                                edns: edns)
         response.rcode = rcode
         return response.serialize()
@@ -146,7 +142,7 @@ public enum QueryResponder {
     /// question (as asked) and flags; AD passes through to clients that asked for DNSSEC data (DO
     /// or AD set, RFC 6840 sec. 5.7); SERVFAIL when no upstream answered and nothing stale was kept.
     static func forwardedResponse(to query: Message, resolution: Forwarder.Resolution, limit: Int) -> [UInt8] {
-        var header = responseHeader(for: query.header, recursion: true)
+        var header = query.header.responseHeader(recursion: true)
         let edns = query.edns.map { EDNS(udpPayloadSize: advertisedPayload, dnssecOK: $0.dnssecOK) }
         var response = Message(header: header, questions: query.questions, edns: edns)
         switch resolution {

@@ -1,3 +1,4 @@
+import DNSClient
 import DNSWire
 import LANZone
 import Logging
@@ -121,7 +122,7 @@ public final class TransferService: Sendable {
             send(answer.map { [auth.signResponse($0, requestMAC: requestMAC)] } ?? [])
             return
         }
-        guard let remoteAddress = remote.flatMap(ipAddress), access.allows(remoteAddress) else {
+        guard let remoteAddress = IPAddress(remote), access.allows(remoteAddress) else {
             logger.warning("refused a zone transfer: client not in --allow-transfer",
                            metadata: ["client": "\(remote.map(describe) ?? "?")", "zone": "\(question.name)"])
             return reply(.refused)
@@ -152,14 +153,6 @@ public final class TransferService: Sendable {
                 response.rcode = rcode
                 send([signer.signResponse(response.serialize(), requestMAC: requestMAC)])
             }
-        }
-    }
-
-    private func ipAddress(_ address: SocketAddress) -> IPAddress? {
-        switch address {
-        case .v4(let v4): IPAddress(v4.host)
-        case .v6(let v6): IPAddress(v6.host)
-        default: nil
         }
     }
 

@@ -49,8 +49,10 @@ struct AnswerOrder {
         /// The transfer service answers it, possibly later and in several messages.
         case transfer
         /// The forwarder answers it; `shape` is set when the reply can be written from the cache's
-        /// bytes (a question the fast lanes read).
-        case forward(Question, dnssecOK: Bool, checkingDisabled: Bool, shape: ForwardMiss?)
+        /// bytes (a question the fast lanes read). `query` is the query's own copy and `message`
+        /// the responder's reading of it, when it ran: the reply is made from them, not again.
+        case forward(Question, dnssecOK: Bool, checkingDisabled: Bool, shape: ForwardMiss?, query: [UInt8],
+                     message: Message?)
     }
 
     /// Mutated in place only: a copy would copy its tables on the next write.
@@ -130,13 +132,13 @@ struct AnswerOrder {
         if let miss, let owner = try? DomainName(wire: miss.query.key.name) {
             // Known to be forwarded and allowed: no need to run the responder.
             return .forward(Question(name: owner, type: RecordType(miss.query.key.type)), dnssecOK: miss.query.dnssecOK,
-                            checkingDisabled: miss.checkingDisabled, shape: miss)
+                            checkingDisabled: miss.checkingDisabled, shape: miss, query: Array(view.bytes), message: nil)
         }
         // 4. The transfer service.
         if transfers != nil, TransferService.claims(view) { return .transfer }
         // 5. The full responder, which says when 6. the forwarder is to answer.
-        switch QueryResponder.decide(Array(view.bytes), snapshot: snapshot, transport: transport,
-                                     forwarding: gate.forwarding(for: client)) {
+        let query = Array(view.bytes)
+        switch QueryResponder.decide(query, snapshot: snapshot, transport: transport, forwarding: gate.forwarding(for: client)) {
         case .reply(let reply):
             out.writeBytes(reply)
             return .replied
@@ -145,7 +147,7 @@ struct AnswerOrder {
         case .forward(let message, _):
             guard let question = message.questions.first else { return .drop }
             return .forward(question, dnssecOK: message.edns?.dnssecOK ?? false,
-                            checkingDisabled: message.header.checkingDisabled, shape: nil)
+                            checkingDisabled: message.header.checkingDisabled, shape: nil, query: query, message: message)
         }
     }
 }

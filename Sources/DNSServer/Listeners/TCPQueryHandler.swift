@@ -77,10 +77,10 @@ final class TCPQueryHandler: ChannelInboundHandler {
                 for reply in replies { channel.write(Self.frame(reply, allocator: channel.allocator), promise: nil) }
                 channel.flush()
             }
-        case .forward(let question, let dnssecOK, let checkingDisabled, _):
+        case .forward(let question, let dnssecOK, let checkingDisabled, _, _, let message):
             let channel = context.channel
             gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: context.eventLoop) { resolution in
-                guard let message = try? Message(bytes: bytes) else { return }
+                guard let message = message ?? (try? Message(bytes: bytes)) else { return }
                 let limit = QueryResponder.sizeLimit(for: message, transport: .tcp)
                 let answer = QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit)
                 channel.writeAndFlush(Self.frame(answer, allocator: channel.allocator), promise: nil)

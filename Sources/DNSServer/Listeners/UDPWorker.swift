@@ -230,9 +230,9 @@ final class UDPWorker: @unchecked Sendable {
                 }
             }
             return false
-        case .forward(let question, let dnssecOK, let checkingDisabled, let shape):
-            forward(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, query: Array(bytes), shape: shape,
-                    to: Destination(storage: name.pointee, length: nameLength))
+        case .forward(let question, let dnssecOK, let checkingDisabled, let shape, let query, let message):
+            forward(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, query: query, message: message,
+                    shape: shape, to: Destination(storage: name.pointee, length: nameLength))
             return false
         }
     }
@@ -240,7 +240,7 @@ final class UDPWorker: @unchecked Sendable {
     /// Asks the forwarder on the loop; the reply is written there, from the bytes of the cache's
     /// entry when the answer is one (the entry also joins this thread's view through the inbox,
     /// so the next query for it is a hit), or in full for answers that are not kept.
-    private func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, query: [UInt8],
+    private func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, query: [UInt8], message: Message?,
                          shape miss: AnswerOrder.ForwardMiss?, to destination: Destination) {
         let gate = gate, loop = loop, replies = replies, inbox = inbox
         handOver.append {
@@ -258,7 +258,7 @@ final class UDPWorker: @unchecked Sendable {
                         return
                     }
                 }
-                guard let message = try? Message(bytes: query) else { return }
+                guard let message = message ?? (try? Message(bytes: query)) else { return }
                 let limit = QueryResponder.sizeLimit(for: message, transport: .udp)
                 replies.send(QueryResponder.forwardedResponse(to: message, resolution: outcome.resolution(at: now), limit: limit),
                              to: destination)

@@ -94,7 +94,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ConfigError(message: "--allow-transfer \(error.message)")
             }
         }
-        if !notify.isEmpty { settings.transfer.notify = try Endpoint.parseDestinations(notify, what: "--notify") }
+        if !notify.isEmpty { settings.transfer.notify = try Endpoint.parse(notify, what: "--notify", destinations: true) }
         if let tsig {
             do { _ = try Settings.parseTSIG(tsig) } catch { throw ConfigError(message: "--tsig \(error.message)") }
             settings.transfer.tsig = tsig

@@ -171,7 +171,7 @@ struct ConfigFile {
                 }
             }
             if let list = try strings(transfer, "notify", in: "transfer") {
-                do { settings.transfer.notify = try Endpoint.parseDestinations(list, what: "notify") } catch {
+                do { settings.transfer.notify = try Endpoint.parse(list, what: "notify", destinations: true) } catch {
                     throw fail("transfer", "notify", error.message)
                 }
             }

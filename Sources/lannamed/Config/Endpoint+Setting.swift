@@ -18,20 +18,15 @@ extension Endpoint {
         guard port != 0 else { throw ConfigError.invalidValue("\"\(text)\": port 0 is not a port to send to") }
     }
 
-    /// Parses a list of addresses to send to, naming the option in the error.
-    static func parseDestinations(_ texts: [String], what: String) throws(ConfigError) -> [Endpoint] {
+    /// Parses a list, naming the option in the error; `destinations` refuses port 0 as well.
+    static func parse(_ texts: [String], what: String, destinations: Bool = false) throws(ConfigError) -> [Endpoint] {
         var out: [Endpoint] = []
         for text in texts {
-            do { out.append(try Endpoint(destination: text)) } catch { throw ConfigError(message: "\(what): \(error.message)") }
-        }
-        return out
-    }
-
-    /// Parses a list, naming the option in the error.
-    static func parse(_ texts: [String], what: String) throws(ConfigError) -> [Endpoint] {
-        var out: [Endpoint] = []
-        for text in texts {
-            do { out.append(try Endpoint(setting: text)) } catch { throw ConfigError(message: "\(what): \(error.message)") }
+            do {
+                out.append(destinations ? try Endpoint(destination: text) : try Endpoint(setting: text))
+            } catch {
+                throw ConfigError(message: "\(what): \(error.message)")
+            }
         }
         return out
     }

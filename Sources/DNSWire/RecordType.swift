@@ -19,6 +19,7 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let rrsig = RecordType(46)
     public static let dnskey = RecordType(48)
     public static let https = RecordType(65)
+    public static let caa = RecordType(257)
     public static let ixfr = RecordType(251)
     public static let axfr = RecordType(252)
     public static let any = RecordType(255)
@@ -26,7 +27,7 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
     static let names: [UInt16: String] = [
         1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT", 28: "AAAA",
         33: "SRV", 41: "OPT", 43: "DS", 46: "RRSIG", 48: "DNSKEY", 65: "HTTPS", 251: "IXFR",
-        252: "AXFR", 255: "ANY",
+        252: "AXFR", 255: "ANY", 257: "CAA",
     ]
 
     /// Parses a mnemonic (`AAAA`) or the RFC 3597 form (`TYPE28`).

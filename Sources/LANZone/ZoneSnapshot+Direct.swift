@@ -53,9 +53,9 @@ extension ZoneSnapshot {
         }
     }
 
-    /// The apex hashes of local zones and secondary zones together.
-    static func apexHashes(zones: some Collection<DomainName>, secondaries: SecondaryZones?) -> Set<UInt64> {
-        Set((Array(zones) + (secondaries?.apexes ?? [])).map { apexHash($0.lowercasedWire) })
+    /// The apex hashes of local, secondary and hosted zones together.
+    static func apexHashes(zones: some Collection<DomainName>, secondaries: SecondaryZones?, hosted: HostedZones?) -> Set<UInt64> {
+        Set((Array(zones) + (secondaries?.apexes ?? []) + (hosted?.apexes ?? [])).map { apexHash($0.lowercasedWire) })
     }
 
     /// FNV-1a over lower-cased wire bytes.

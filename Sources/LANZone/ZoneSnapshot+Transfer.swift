@@ -8,10 +8,11 @@ import DNSWire
 extension ZoneSnapshot {
     /// The zones a secondary may transfer, in name order.
     public var transferApexes: [DomainName] {
-        zones.values.filter { Self.offers($0) }.map(\.apex).sorted()
+        (zones.values.filter { Self.offers($0) }.map(\.apex) + (hosted?.apexes ?? [])).sorted()
     }
 
     public func isTransferable(_ apex: DomainName) -> Bool {
+        if hosted?.zones[apex] != nil { return true }
         guard let zone = zones[apex] else { return false }
         return Self.offers(zone)
     }
@@ -25,6 +26,7 @@ extension ZoneSnapshot {
     /// Whether the zone holds anything besides its SOA and NS (the reverse zones of RFC 6303
     /// without a local address do not): at start, NOTIFY goes out for these only.
     public func hasData(_ apex: DomainName) -> Bool {
+        if hosted?.zones[apex] != nil { return true }
         guard let zone = zones[apex], Self.offers(zone) else { return false }
         if zone.kind == .lan { return true }
         guard let prefix = ReversePrefix(apex: apex) else { return false }
@@ -32,9 +34,10 @@ extension ZoneSnapshot {
     }
 
     /// The zone's SOA record (owner = apex), if it is one of ours.
-    public func soa(of apex: DomainName) -> ResourceRecord? { zones[apex]?.soa }
+    public func soa(of apex: DomainName) -> ResourceRecord? { hosted?.zones[apex]?.soa ?? zones[apex]?.soa }
 
     public func serial(of apex: DomainName) -> UInt32? {
+        if let zone = hosted?.zones[apex] { return zone.serial }
         guard case .soa(let soa)? = zones[apex]?.soa.data else { return nil }
         return soa.serial
     }
@@ -42,6 +45,7 @@ extension ZoneSnapshot {
     /// The zone's records for AXFR: the SOA first, then the apex NS, then the data; the closing
     /// SOA is the caller's (RFC 5936 sec. 2.2).
     public func transferRecords(of apex: DomainName) -> [ResourceRecord]? {
+        if let zone = hosted?.zones[apex] { return zone.records }
         guard let zone = zones[apex], Self.offers(zone) else { return nil }
         var records = [zone.soa] + zone.ns
         forEachDataRecord(in: zone) { records.append($0) }
@@ -51,6 +55,11 @@ extension ZoneSnapshot {
     /// Calls `body` with each record of the zone in AXFR order (SOA, apex NS, data), without
     /// collecting them: a 100,000-host zone streams without a second copy in memory.
     public func forEachTransferRecord(of apex: DomainName, _ body: (ResourceRecord) -> Void) {
+        if let zone = hosted?.zones[apex] {
+            body(zone.soa)
+            zone.forEachDataRecord(body)
+            return
+        }
         guard let zone = zones[apex], Self.offers(zone) else { return }
         body(zone.soa)
         zone.ns.forEach(body)
@@ -145,7 +154,10 @@ extension ZoneSnapshot {
                 for a in node.aaaa { record(apex, removed: ResourceRecord(name: owner, ttl: ttl, data: .aaaa(a))) }
             }
         }
-        guard old.config.hostTTL == ttl else { return changes }
+        guard old.config.hostTTL == ttl else {
+            hostedChanges(since: old, into: &changes)
+            return changes
+        }
         func ptr(_ address: IPAddress, _ target: DomainName) -> ResourceRecord {
             ResourceRecord(name: address.reverseName, ttl: ttl, data: .ptr(target))
         }
@@ -173,12 +185,18 @@ extension ZoneSnapshot {
             let address = IPAddress.v6(value)
             record(old.reverseApex(of: address), removed: ptr(address, target))
         }
+        hostedChanges(since: old, into: &changes)
         return changes
     }
 
     /// An order-independent digest of a zone's content (SOA timers and NS included, serial
     /// excluded), kept with its serial so a restart knows whether the zone changed meanwhile.
     public func digest(of apex: DomainName) -> UInt64? {
+        if let zone = hosted?.zones[apex] {
+            var sum = ZoneDigest.header(zone.soa, ns: [])
+            zone.forEachDataRecord { sum = sum &+ ZoneDigest.hash($0) }
+            return sum
+        }
         guard let zone = zones[apex], isTransferable(apex) else { return nil }
         var sum = ZoneDigest.header(zone.soa, ns: zone.ns)
         forEachDataRecord(in: zone) { sum = sum &+ ZoneDigest.hash($0) }
@@ -195,7 +213,24 @@ extension ZoneSnapshot {
             record.data = .soa(soa)
             zones[apex] = LocalZone(apex: zone.apex, kind: zone.kind, soa: record, ns: zone.ns)
         }
-        return ZoneSnapshot(self, zones: zones, secondaries: secondaries)
+        return ZoneSnapshot(self, zones: zones, secondaries: secondaries, hosted: hosted?.withSerials(serials))
+    }
+
+    /// What changed in each hosted zone both snapshots have: the records of one but not the
+    /// other (a TTL change is a removal and an addition, as IXFR carries it).
+    func hostedChanges(since old: ZoneSnapshot, into changes: inout [DomainName: ZoneChange]) {
+        guard let hosted, let before = old.hosted else { return }
+        for (apex, zone) in hosted.zones {
+            guard let oldZone = before.zones[apex], oldZone !== zone else { continue }
+            var oldRecords = Set<ResourceRecord>()
+            oldZone.forEachDataRecord { oldRecords.insert($0) }
+            var change = ZoneChange()
+            zone.forEachDataRecord { record in
+                if oldRecords.remove(record) == nil { change.added.append(record) }
+            }
+            change.removed = Array(oldRecords)
+            if !(change.added.isEmpty && change.removed.isEmpty) { changes[apex] = change }
+        }
     }
 }
 

@@ -24,6 +24,9 @@ public final class ZoneSnapshot: Sendable {
     /// Zones copied from a primary (secondary mode); they win over local zones of the same or
     /// a shallower apex.
     public let secondaries: SecondaryZones?
+    /// Public zones this server is the primary for (dynamic DNS); the deepest zone holding a
+    /// name answers it.
+    public let hosted: HostedZones?
     /// Whether host and PTR questions may be answered by `directAnswer`: the LAN zone is not
     /// under `arpa.` and no other local zone lies inside it, so a name below the LAN apex always
     /// belongs to the LAN zone and a full-length reverse name to a reverse zone.
@@ -61,7 +64,7 @@ public final class ZoneSnapshot: Sendable {
         let ns: [ResourceRecord]
     }
 
-    public init(config: ZoneConfig, hosts: [HostRecord], state: ZoneState) {
+    public init(config: ZoneConfig, hosts: [HostRecord], state: ZoneState, hosted: HostedZones? = nil) {
         self.config = config
         serial = state.serial
         generation = state.generation
@@ -152,8 +155,10 @@ public final class ZoneSnapshot: Sendable {
         self.zones = zones
         directLookups = !config.origin.isSubdomain(of: "arpa.")
             && !zones.keys.contains { $0 != config.origin && $0.isSubdomain(of: config.origin) }
+            && !(hosted?.apexes ?? []).contains { $0.isSubdomain(of: config.origin) || $0.isSubdomain(of: "arpa.") }
         originWire = config.origin.lowercasedWire
-        apexHashes = Self.apexHashes(zones: zones.keys, secondaries: nil)
+        self.hosted = hosted
+        apexHashes = Self.apexHashes(zones: zones.keys, secondaries: nil, hosted: hosted)
         self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
         self.nodes = nodes
         self.nonTerminals = nonTerminals
@@ -163,7 +168,7 @@ public final class ZoneSnapshot: Sendable {
     }
 
     /// A copy with other zone records (per-zone SOA serials), sharing the host data.
-    init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?) {
+    init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?, hosted: HostedZones?) {
         config = other.config
         serial = other.serial
         generation = other.generation
@@ -172,7 +177,8 @@ public final class ZoneSnapshot: Sendable {
         self.zones = zones
         directLookups = other.directLookups
         originWire = other.originWire
-        apexHashes = Self.apexHashes(zones: zones.keys, secondaries: secondaries)
+        self.hosted = hosted
+        apexHashes = Self.apexHashes(zones: zones.keys, secondaries: secondaries, hosted: hosted)
         zoneDepths = other.zoneDepths
         nodes = other.nodes
         nonTerminals = other.nonTerminals
@@ -182,7 +188,7 @@ public final class ZoneSnapshot: Sendable {
 
     /// A copy that also answers these secondary zones.
     public func withSecondaries(_ secondaries: SecondaryZones?) -> ZoneSnapshot {
-        ZoneSnapshot(self, zones: zones, secondaries: secondaries)
+        ZoneSnapshot(self, zones: zones, secondaries: secondaries, hosted: hosted)
     }
 
     /// Which host an address's PTR names: administrators' names first, then the host seen first,
@@ -216,6 +222,11 @@ public final class ZoneSnapshot: Sendable {
     public func answer(_ question: Question) -> ZoneAnswer {
         let qname = question.name
         let zone = Self.enclosingZone(of: qname, in: zones, depths: zoneDepths)
+        if let hosted, let hostedZone = hosted.enclosing(qname),
+           hostedZone.apex.labelCount >= (zone?.apex.labelCount ?? 0),
+           hostedZone.apex.labelCount >= (secondaries?.enclosing(qname)?.apex.labelCount ?? 0) {
+            return hostedZone.answer(question)
+        }
         if let secondaries {
             if let entry = secondaries.enclosing(qname), entry.apex.labelCount >= (zone?.apex.labelCount ?? 0) {
                 return secondaries.answer(question, in: entry)

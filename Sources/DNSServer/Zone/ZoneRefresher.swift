@@ -13,6 +13,8 @@ public final class ZoneRefresher: Sendable {
     let store: HostStore
     let hub: SnapshotHub
     let config: ZoneConfig
+    /// The public zones served besides the LAN zone.
+    let hosted: [HostedZoneConfig]
     /// Per-zone serials and the IXFR journal, when zone transfers are offered.
     let journal: TransferJournal?
     private let lock = NIOLock()
@@ -24,8 +26,9 @@ public final class ZoneRefresher: Sendable {
     /// Times rebuilds (for the DHCP pacing) and heap trims.
     let clock: ServerClock
 
-    public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, journal: TransferJournal? = nil,
-                clock: ServerClock = .system) {
+    public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, hosted: [HostedZoneConfig] = [],
+                journal: TransferJournal? = nil, clock: ServerClock = .system) {
+        self.hosted = hosted
         self.clock = clock
         self.store = store
         self.hub = hub
@@ -34,16 +37,21 @@ public final class ZoneRefresher: Sendable {
     }
 
     /// Reads the store and builds a snapshot from it.
-    public static func build(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
-        let snapshot = try read(store: store, config: config)
+    public static func build(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig] = [],
+                             clock: ServerClock = .system) throws(ZoneError) -> ZoneSnapshot {
+        let snapshot = try read(store: store, config: config, hosted: hosted, now: clock.now())
         // The host rows read to build it are gone now: hand their memory back to the system.
         _ = glibcMallocTrim(0)
         return snapshot
     }
 
-    private static func read(store: HostStore, config: ZoneConfig) throws(ZoneError) -> ZoneSnapshot {
+    private static func read(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig],
+                             now: Double) throws(ZoneError) -> ZoneSnapshot {
         let (hosts, state) = try store.snapshot(ordered: false)
-        return ZoneSnapshot(config: config, hosts: hosts, state: state)
+        guard !hosted.isEmpty else { return ZoneSnapshot(config: config, hosts: hosts, state: state) }
+        let zones = HostedZones.build(hosted, serial: state.serial,
+                                      records: try store.hostedRecords(for: hosted, now: now))
+        return ZoneSnapshot(config: config, hosts: hosts, state: state, hosted: zones)
     }
 
     /// Rebuilds if the store moved past what is served; returns the snapshot now served.
@@ -57,7 +65,7 @@ public final class ZoneRefresher: Sendable {
             if state.generation == served.generation { return served }
         }
         let started = clock.now()
-        var snapshot = try Self.read(store: store, config: config)
+        var snapshot = try Self.read(store: store, config: config, hosted: hosted, now: started)
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
         let now = clock.now()

@@ -14,6 +14,9 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "SQLite database (default /var/lib/lannamed/lannamed.sqlite).")
     var database: String?
 
+    @Option(name: .customLong("hosted-zone"), help: "A public zone to serve besides the LAN zone, with defaults (NS ns1.ZONE on this server's addresses); repeatable. [[zones]] in the config sets the rest.")
+    var hostedZones: [String] = []
+
     /// Settings from the config file (explicit, or the default path when it exists), then these
     /// options on top.
     func settings() throws(ConfigError) -> Settings {
@@ -32,6 +35,7 @@ struct StoreOptions: ParsableArguments {
             if settings.zone.name.isRoot { throw ConfigError(message: "--zone cannot be the root") }
         }
         if let database { settings.store.database = database }
+        for zone in hostedZones { try settings.addHostedZone(zone) }
         return settings
     }
 }

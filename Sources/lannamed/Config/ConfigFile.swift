@@ -33,7 +33,7 @@ struct ConfigFile {
         } catch {
             throw ConfigError(file: path, message: "\(error)")
         }
-        try allow(root, table: nil, keys: ["zone", "server", "database", "dhcp", "forwarder", "transfer"])
+        try allow(root, table: nil, keys: ["zone", "zones", "server", "database", "dhcp", "forwarder", "transfer"])
 
         if let zone = try table(root, "zone", in: nil) {
             try allow(zone, table: "zone", keys: ["name", "ttl", "negative-ttl", "server-name", "server-addresses", "hosts"])
@@ -191,6 +191,8 @@ struct ConfigFile {
                 settings.transfer.journalEntries = value
             }
         }
+        // After [zone]: a hosted zone is checked against the LAN zone's name.
+        try applyHostedZones(root, to: &settings)
     }
 
     // MARK: - Typed access with errors that point at a line

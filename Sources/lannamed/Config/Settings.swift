@@ -83,7 +83,38 @@ struct Settings: Sendable {
         var offersTransfers: Bool { !allow.isEmpty || !notify.isEmpty }
     }
 
+    /// A public zone served besides the LAN zone (`[[zones]]`, `--hosted-zone`).
+    struct HostedZone: Sendable {
+        var name: DomainName
+        /// Empty = `ns1.<name>` on the server's own addresses (enough to try it out).
+        var nameServers: [DomainName] = []
+        var nameServerAddresses: [DomainName: [IPAddress]] = [:]
+        /// SOA MNAME; the first name server when nil.
+        var primary: DomainName?
+        /// SOA RNAME; `hostmaster.<name>` when nil.
+        var contact: DomainName?
+        var ttl: UInt32 = 3600
+        var dynamicTTL: UInt32 = 60
+        var negativeTTL: UInt32 = 60
+        var records: [ResourceRecord] = []
+        /// Secondaries told of this zone's changes besides `[transfer] notify`.
+        var notify: [Endpoint] = []
+
+        func config(serverAddresses: [IPAddress]) -> HostedZoneConfig {
+            var servers = nameServers
+            var addresses = nameServerAddresses
+            if servers.isEmpty, let own = try? name.prepending(Array("ns1".utf8)) {
+                servers = [own]
+                addresses[own] = serverAddresses
+            }
+            return HostedZoneConfig(apex: name, nameServers: servers, primaryName: primary, responsibleName: contact,
+                                    nameServerAddresses: addresses, dynamicTTL: dynamicTTL, ttl: ttl,
+                                    negativeTTL: negativeTTL, records: records)
+        }
+    }
+
     var zone = Zone()
+    var hosted: [HostedZone] = []
     var server = Server()
     var store = Store()
     var dhcp = DHCP()
@@ -91,6 +122,37 @@ struct Settings: Sendable {
     var transfer = Transfer()
 
     static let defaultConfigPath = "/etc/lannamed/lannamed.toml"
+
+    var hostedZoneNames: [DomainName] { hosted.map(\.name) }
+
+    /// Adds a hosted zone with defaults unless the config already has it (`--hosted-zone`).
+    mutating func addHostedZone(_ text: String) throws(ConfigError) {
+        let name = try Self.parseZoneName(text, what: "--hosted-zone")
+        guard !hosted.contains(where: { $0.name == name }) else { return }
+        try checkHostedZone(name)
+        hosted.append(HostedZone(name: name))
+    }
+
+    /// A hosted zone may not be, contain or lie in the LAN zone: both would claim the same names.
+    func checkHostedZone(_ name: DomainName) throws(ConfigError) {
+        if name.isSubdomain(of: zone.name) || zone.name.isSubdomain(of: name) {
+            throw ConfigError(message: "hosted zone \(name) overlaps the LAN zone \(zone.name)")
+        }
+        if name.isSubdomain(of: "arpa.") { throw ConfigError(message: "hosted zone \(name): reverse zones are derived from the hosts") }
+    }
+
+    static func parseZoneName(_ text: String, what: String) throws(ConfigError) -> DomainName {
+        let name: DomainName
+        do { name = try DomainName(parsing: text.hasSuffix(".") ? text : text + ".", origin: .root) } catch {
+            throw ConfigError(message: "\(what) \"\(text)\" is not a valid zone name (\((error as? DNSWireError)?.reason ?? "\(error)"))")
+        }
+        if name.isRoot { throw ConfigError(message: "\(what) cannot be the root") }
+        return name.lowercased
+    }
+
+    func hostedZoneConfigs(serverAddresses: [IPAddress]) -> [HostedZoneConfig] {
+        hosted.map { $0.config(serverAddresses: serverAddresses) }
+    }
 
     static func parseUpstreams(_ texts: [String]) throws(ConfigError) -> [Upstream] {
         var out: [Upstream] = []

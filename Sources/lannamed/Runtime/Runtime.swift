@@ -39,6 +39,7 @@ struct Runtime {
         let auth: TransferAuth
         let store: HostStore
         let zoneConfig: ZoneConfig
+        let hosted: [HostedZoneConfig]
         var initial: ZoneSnapshot
         do {
             auth = TransferAuth(key: try settings.transfer.tsig.map(Settings.parseTSIG), clock: clock)
@@ -48,7 +49,8 @@ struct Runtime {
                 ? InterfaceAddresses.forServerName(listening: settings.server.listen)
                 : settings.zone.serverAddresses
             zoneConfig = try settings.zoneConfig(serverAddresses: serverAddresses)
-            initial = try ZoneRefresher.build(store: store, config: zoneConfig)
+            hosted = settings.hostedZoneConfigs(serverAddresses: serverAddresses)
+            initial = try ZoneRefresher.build(store: store, config: zoneConfig, hosted: hosted, clock: clock)
         } catch let error as ZoneError {
             throw Failure(description: error.description)
         } catch let error as ConfigError {
@@ -58,6 +60,9 @@ struct Runtime {
         }
         for name in initial.skipped {
             logger.warning("a stored host name cannot be read and is not served", metadata: ["name": "\(name)"])
+        }
+        for problem in initial.hosted?.skipped ?? [] {
+            logger.warning("a hosted zone record is not served", metadata: ["problem": "\(problem)"])
         }
 
         let threads = settings.server.threads > 0 ? settings.server.threads : System.coreCount
@@ -77,7 +82,7 @@ struct Runtime {
 
         // Zone transfers: per-zone serials and the IXFR journal when secondaries are served.
         var journal: TransferJournal?
-        if settings.transfer.offersTransfers {
+        if settings.transfer.offersTransfers || settings.hosted.contains(where: { !$0.notify.isEmpty }) {
             let limits = HostStore.JournalLimits(entries: settings.transfer.journalEntries, bytes: settings.transfer.journalBytes)
             let made = TransferJournal(store: store, limits: limits, logger: logger)
             initial = made.start(initial)
@@ -107,16 +112,33 @@ struct Runtime {
             throw await abandon("cannot listen: \(error)")
         }
 
-        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, journal: journal, clock: clock)
+        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, hosted: hosted, journal: journal, clock: clock)
         let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, pool: pool, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
-        if let journal, !settings.transfer.notify.isEmpty {
-            let notifier = NotifySender(targets: settings.transfer.notify, auth: auth, interval: settings.transfer.notifyInterval,
-                                        group: group, logger: logger)
-            journal.onChange = { apexes, snapshot in notifier.zonesChanged(apexes, in: snapshot) }
-            // At start every zone is announced: secondaries catch up with changes made meanwhile.
-            notifier.zonesChanged(initial.transferApexes.filter(initial.hasData), in: initial)
-            services.append(.init(service: notifier))
+        if let journal {
+            // `[transfer] notify` hears of every zone; a hosted zone's own `notify` of that zone.
+            var notifiers: [(sender: NotifySender, zone: DomainName?)] = []
+            if !settings.transfer.notify.isEmpty {
+                notifiers.append((NotifySender(targets: settings.transfer.notify, auth: auth, interval: settings.transfer.notifyInterval,
+                                               group: group, logger: logger), nil))
+            }
+            for zone in settings.hosted where !zone.notify.isEmpty {
+                notifiers.append((NotifySender(targets: zone.notify, auth: auth, interval: settings.transfer.notifyInterval,
+                                               group: group, logger: logger), zone.name))
+            }
+            if !notifiers.isEmpty {
+                let notifiers = notifiers
+                let dispatch: @Sendable ([DomainName], ZoneSnapshot) -> Void = { apexes, snapshot in
+                    for (sender, zone) in notifiers {
+                        let mine = zone.map { zone in apexes.filter { $0 == zone } } ?? apexes
+                        if !mine.isEmpty { sender.zonesChanged(mine, in: snapshot) }
+                    }
+                }
+                journal.onChange = dispatch
+                // At start every zone is announced: secondaries catch up with changes made meanwhile.
+                dispatch(initial.transferApexes.filter(initial.hasData), initial)
+                services += notifiers.map { .init(service: $0.sender) }
+            }
         }
         if let secondary { services.append(.init(service: secondary)) }
         if let forwarder = gate.forwarder {
@@ -136,6 +158,7 @@ struct Runtime {
         }
         let summary: Logger.Metadata = [
             "zone": "\(zoneConfig.origin)",
+            "hosted": "\(hosted.isEmpty ? "none" : hosted.map(\.apex.description).joined(separator: " "))",
             "serial": "\(initial.serial)",
             "hosts": "\(initial.hostCount)",
             "listen": "\(settings.server.listen.map(\.description).joined(separator: " "))",

@@ -1,0 +1,107 @@
+import DNSWire
+import Foundation
+import GRDB
+
+/// Records of the hosted zones added at the command line (`lannamed records add`) or by UPDATE,
+/// in the same database as the hosts, so one generation tells the daemon that anything changed.
+/// Each row is one record in uncompressed wire form, with its zone and owner for lookups.
+extension HostStore {
+    /// Every stored record, by zone apex.
+    public func zoneRecords() throws(ZoneError) -> [DomainName: [ResourceRecord]] {
+        try read { db in try Self.zoneRecords(db) }
+    }
+
+    static func zoneRecords(_ db: Database) throws -> [DomainName: [ResourceRecord]] {
+        var out: [DomainName: [ResourceRecord]] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT apex, record FROM zone_record ORDER BY id")
+        while let row = try rows.next() {
+            guard let apex = DomainName(wireBytes: row[0]),
+                  let record = RecordCodec.decode([UInt8](row[1] as Data))?.first else { continue }
+            out[apex, default: []].append(record)
+        }
+        return out
+    }
+
+    /// Adds a record to a hosted zone; false when the zone already has it (same owner, type and
+    /// data: only the TTL is updated then).
+    @discardableResult
+    public func addZoneRecord(_ record: ResourceRecord, apex: DomainName, source: String = "cli",
+                              now: Double? = nil) throws(ZoneError) -> Bool {
+        let now = now ?? clock.now()
+        guard record.name.isSubdomain(of: apex) else {
+            throw ZoneError.outsideZone(record.name.description, apex.description)
+        }
+        return try write { db in
+            let apexKey = Data(apex.lowercasedWire), owner = Data(record.name.lowercasedWire)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?
+                """, arguments: [apexKey, owner, Int(record.type.rawValue)])
+            for row in rows {
+                guard let stored = RecordCodec.decode([UInt8](row["record"] as Data))?.first,
+                      stored.data == record.data else { continue }
+                guard stored.ttl != record.ttl else { return false }
+                try db.execute(sql: "UPDATE zone_record SET record = ? WHERE id = ?",
+                               arguments: [Data(RecordCodec.encode([record])), row["id"] as Int64])
+                try Self.bump(db, now: now)
+                return false
+            }
+            try db.execute(sql: """
+                INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [apexKey, owner, Int(record.type.rawValue), Data(RecordCodec.encode([record])), source, now])
+            try Self.bump(db, now: now)
+            return true
+        }
+    }
+
+    /// Removes the records at `name` in `apex`: all of them, those of `type`, or the one with
+    /// `data`. Returns how many went.
+    @discardableResult
+    public func removeZoneRecords(apex: DomainName, name: DomainName, type: RecordType? = nil, data: RecordData? = nil,
+                                  now: Double? = nil) throws(ZoneError) -> Int {
+        let now = now ?? clock.now()
+        return try write { db in
+            var sql = "SELECT id, record FROM zone_record WHERE apex = ? AND owner = ?"
+            var arguments: StatementArguments = [Data(apex.lowercasedWire), Data(name.lowercasedWire)]
+            if let type {
+                sql += " AND type = ?"
+                arguments += [Int(type.rawValue)]
+            }
+            var removed = 0
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                if let data {
+                    guard let stored = RecordCodec.decode([UInt8](row["record"] as Data))?.first, stored.data == data else { continue }
+                }
+                try db.execute(sql: "DELETE FROM zone_record WHERE id = ?", arguments: [row["id"] as Int64])
+                removed += 1
+            }
+            if removed > 0 { try Self.bump(db, now: now) }
+            return removed
+        }
+    }
+
+    static func registerZoneRecordMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5: hosted zone records") { db in
+            try db.execute(sql: """
+                CREATE TABLE zone_record (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    apex BLOB NOT NULL,
+                    owner BLOB NOT NULL,
+                    type INTEGER NOT NULL,
+                    record BLOB NOT NULL,
+                    source TEXT NOT NULL,
+                    created DOUBLE NOT NULL
+                );
+                CREATE INDEX zone_record_owner ON zone_record(apex, owner, type);
+                """)
+        }
+    }
+}
+
+extension HostStore {
+    /// What the hosted zones hold besides their config: the stored records of each zone in
+    /// `configs`, read at `now`.
+    public func hostedRecords(for configs: [HostedZoneConfig], now: Double) throws(ZoneError) -> [DomainName: [ResourceRecord]] {
+        guard !configs.isEmpty else { return [:] }
+        return try zoneRecords()
+    }
+}

@@ -1,0 +1,120 @@
+import DNSWire
+import Foundation
+import Testing
+@testable import LANZone
+
+@Suite("Hosted zones: built from config, stored records and names; answered and transferred")
+struct HostedZoneTests {
+    let apex: DomainName = "dyn.example.net."
+
+    var config: HostedZoneConfig {
+        HostedZoneConfig(apex: apex, nameServers: ["ns1.dyn.example.net.", "ns2.example.org."],
+                         nameServerAddresses: ["ns1.dyn.example.net.": ips("203.0.113.53", "2001:db8::53")],
+                         records: [ResourceRecord(name: apex, ttl: 3600, data: .mx(preference: 10, exchange: "mail.example.org."))])
+    }
+
+    func snapshot(serial: UInt32 = 100, generation: Int64 = 1, records: [ResourceRecord] = []) -> ZoneSnapshot {
+        let hosted = HostedZones.build([config], serial: serial, records: [apex: records])
+        return ZoneSnapshot(config: ZoneConfig(), hosts: [], state: ZoneState(serial: serial, generation: generation), hosted: hosted)
+    }
+
+    func ask(_ snapshot: ZoneSnapshot, _ name: DomainName, _ type: RecordType) -> String {
+        render(snapshot.answer(Question(name: name, type: type)))
+    }
+
+    @Test func answersTheZonesOwnRecords() {
+        let zone = snapshot(records: config.dynamicRecords(name: "shop.dyn.example.net.", addresses: ips("198.51.100.7"), wildcard: true))
+        #expect(ask(zone, apex, .soa)
+            == "answer dyn.example.net. 3600 SOA ns1.dyn.example.net. hostmaster.dyn.example.net. 100 3600 600 1209600 60")
+        #expect(ask(zone, apex, .ns).hasPrefix("answer dyn.example.net. 3600 NS ns1.dyn.example.net. | dyn.example.net. 3600 NS ns2.example.org. ++ ns1.dyn.example.net. 3600 A 203.0.113.53"))
+        #expect(ask(zone, "shop.dyn.example.net.", .a) == "answer shop.dyn.example.net. 60 A 198.51.100.7")
+        #expect(ask(zone, "www.shop.dyn.example.net.", .a) == "answer www.shop.dyn.example.net. 60 A 198.51.100.7")
+        #expect(ask(zone, "shop.dyn.example.net.", .aaaa).hasPrefix("nodata dyn.example.net. 60 SOA"))
+        #expect(ask(zone, "gone.dyn.example.net.", .a).hasPrefix("nxdomain dyn.example.net. 60 SOA"))
+        #expect(ask(zone, apex, .mx) == "answer dyn.example.net. 3600 MX \(RecordData.mx(preference: 10, exchange: "mail.example.org."))")
+        // The LAN zone is still there beside it.
+        #expect(ask(zone, "lan.", .soa).hasPrefix("answer lan."))
+    }
+
+    @Test func aRecordOutsideTheZoneIsLeftOutWithAReason() {
+        let hosted = HostedZones.build([config], serial: 1, records: [apex: [
+            ResourceRecord(name: "elsewhere.example.org.", ttl: 60, data: .a(IPv4Address(192, 0, 2, 1))),
+            ResourceRecord(name: "ok.dyn.example.net.", ttl: 60, data: .a(IPv4Address(192, 0, 2, 2))),
+        ]])
+        #expect(hosted.skipped.count == 1)
+        #expect(hosted.skipped.first?.contains("elsewhere.example.org") == true)
+        #expect(hosted.zones[apex]?.answer(Question(name: "ok.dyn.example.net.", type: .a)) != nil)
+    }
+
+    @Test func isOfferedForTransferWithItsOwnSerialAndJournal() throws {
+        let before = snapshot(serial: 100)
+        #expect(before.transferApexes.contains(apex))
+        #expect(before.hasData(apex))
+        var versions = ZoneVersions()
+        let first = versions.start(before, stored: [])
+        #expect(first.changed.contains(apex))
+        let served = first.snapshot
+        #expect(served.serial(of: apex) == 100)
+        #expect(served.transferRecords(of: apex)?.first?.type == .soa)
+
+        // A customer's address changes: only the hosted zone moves, and the journal says how.
+        let after = snapshot(serial: 101, generation: 2,
+                             records: config.dynamicRecords(name: "shop.dyn.example.net.", addresses: ips("198.51.100.8"), wildcard: false))
+        let step = versions.advance(from: served, to: after)
+        #expect(step.changed == [apex])
+        let entry = try #require(step.entries.first)
+        #expect(entry.from == 100 && entry.to == 101)
+        #expect(entry.change.added.map(render) == ["shop.dyn.example.net. 60 A 198.51.100.8"])
+        #expect(entry.change.removed.isEmpty)
+        #expect(step.snapshot.serial(of: apex) == 101)
+        #expect(step.snapshot.soa(of: apex).map(render)?.contains(" 101 ") == true)
+        // The serial is in the answers too, and the digest follows the change.
+        #expect(ask(step.snapshot, apex, .soa).contains(" 101 3600"))
+        #expect(ZoneDigest.adjust(try #require(served.digest(of: apex)), by: entry.change) == step.snapshot.digest(of: apex))
+    }
+
+    @Test func aHostedZoneInsideTheLANZoneTurnsOffTheDirectPath() {
+        let inside = HostedZoneConfig(apex: "pub.lan.", nameServers: ["ns.example.org."])
+        let zone = ZoneSnapshot(config: ZoneConfig(), hosts: [HostRecord(name: "pub", addresses: ips("198.51.100.1"), source: .static)],
+                                state: ZoneState(serial: 1, generation: 1),
+                                hosted: HostedZones.build([inside], serial: 1, records: [:]))
+        #expect(zone.directAnswer(lowercasedWire: DomainName("pub.lan.").lowercasedWire, type: 1) == nil)
+        #expect(ask(zone, "pub.lan.", .a).hasPrefix("nodata pub.lan."))
+    }
+
+    @Test func storedRecordsSurviveAndChangeTheGeneration() throws {
+        let directory = try TemporaryDirectory()
+        let store = try HostStore(path: directory.databasePath)
+        let before = try store.state().generation
+        let txt = ResourceRecord(name: apex, ttl: 300, data: .txt([Array("hello".utf8)]))
+        #expect(try store.addZoneRecord(txt, apex: apex))
+        #expect(try store.addZoneRecord(txt, apex: apex) == false)
+        #expect(try store.state().generation == before + 1)
+        var longer = txt
+        longer.ttl = 900
+        #expect(try store.addZoneRecord(longer, apex: apex) == false)
+        #expect(try store.zoneRecords()[apex] == [longer])
+        #expect(throws: ZoneError.self) {
+            try store.addZoneRecord(ResourceRecord(name: "x.example.org.", ttl: 1, data: .a(IPv4Address(192, 0, 2, 1))), apex: apex)
+        }
+        #expect(try store.removeZoneRecords(apex: apex, name: apex, type: .mx) == 0)
+        #expect(try store.removeZoneRecords(apex: apex, name: apex) == 1)
+        #expect(try store.zoneRecords().isEmpty)
+    }
+
+    @Test(arguments: [
+        ("www CNAME shop", ["www A 192.0.2.1"], "a CNAME must be alone"),
+        ("www A 192.0.2.1", ["www CNAME shop"], "is a CNAME"),
+        ("@ CNAME shop", [], "apex"),
+        ("@ NS ns9.example.org.", [], "come from the zone's config"),
+        ("@ HINFO a b", [], "cannot be"),
+    ])
+    func refusesRecordsThatBreakTheZone(line: String, existing: [String], words: String) throws {
+        func parse(_ text: String) throws -> ResourceRecord {
+            if text.contains("HINFO") { return ResourceRecord(name: apex, ttl: 1, data: .unknown(.hinfo, [1, 0x61, 1, 0x62])) }
+            return try RecordText.parse(text, origin: apex, defaultTTL: 60)
+        }
+        let problem = HostedRecordRules.problem(adding: try parse(line), existing: try existing.map(parse), apex: apex)
+        #expect(problem?.contains(words) == true, "\(problem ?? "nil")")
+    }
+}

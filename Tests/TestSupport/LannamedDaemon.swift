@@ -132,6 +132,13 @@ package final class LannamedDaemon {
         run(binary, ["hosts"] + args + ["--database", database, "--config", config], timeout: 20)
     }
 
+    /// `lannamed COMMAND ARGS` (records, ddns, ...) on this daemon's database and config, with
+    /// `extra` (such as `--hosted-zone`) after the arguments (bounded: 20 s).
+    @discardableResult
+    package func command(_ name: String, _ args: [String], extra: [String] = []) -> ToolOutput {
+        run(binary, [name] + args + ["--database", database, "--config", config] + extra, timeout: 20)
+    }
+
     // MARK: Queries
 
     /// `dig -r @SERVER -p PORT ARGS`, from `source` when given; one try of `time` seconds.

@@ -73,6 +73,17 @@ let package = Package(
         ),
         .target(name: "Timekeeping", exclude: ["README.md"]),
         .target(
+            name: "ZoneUpdate",
+            dependencies: [
+                "DNSWire", "LANZone", "ZoneTransfer", "Timekeeping",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(
             name: "DHCPNames",
             dependencies: [
                 "DHCPWatch", "LANZone", "DNSWire", "HostSystem", "Timekeeping",
@@ -104,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "lannamed",
             dependencies: [
-                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "HostSystem", "DNSServer", "Timekeeping",
+                "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "ZoneUpdate", "HostSystem",
+                "DNSServer", "Timekeeping",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -123,6 +135,7 @@ let package = Package(
             "Forwarder", "DNSWire", "Timekeeping", .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        .testTarget(name: "ZoneUpdateTests", dependencies: ["ZoneUpdate", "ZoneTransfer", "DNSWire", "LANZone"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DHCPNames", "DNSWire", "LANZone", "Timekeeping"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPNamesTests", dependencies: [

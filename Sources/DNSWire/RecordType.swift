@@ -102,7 +102,12 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let nxDomain = ResponseCode(rawValue: 3)
     public static let notImp = ResponseCode(rawValue: 4)
     public static let refused = ResponseCode(rawValue: 5)
+    /// RFC 2136 sec. 2.2: a prerequisite of an UPDATE failed, or a name was outside its zone.
+    public static let yxDomain = ResponseCode(rawValue: 6)
+    public static let yxRRset = ResponseCode(rawValue: 7)
+    public static let nxRRset = ResponseCode(rawValue: 8)
     public static let notAuth = ResponseCode(rawValue: 9)
+    public static let notZone = ResponseCode(rawValue: 10)
     public static let badVers = ResponseCode(rawValue: 16)
     public var description: String {
         switch rawValue {
@@ -112,7 +117,11 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
         case 3: "NXDOMAIN"
         case 4: "NOTIMP"
         case 5: "REFUSED"
+        case 6: "YXDOMAIN"
+        case 7: "YXRRSET"
+        case 8: "NXRRSET"
         case 9: "NOTAUTH"
+        case 10: "NOTZONE"
         case 16: "BADVERS"
         default: "RCODE\(rawValue)"
         }

@@ -79,6 +79,42 @@ extension HostStore {
         }
     }
 
+    /// Applies an UPDATE's outcome to a hosted zone in one transaction: the stored records equal
+    /// to `removed` go (any TTL), `added` ones come (a record already there takes the new TTL).
+    public func applyZoneChange(apex: DomainName, removed: [ResourceRecord], added: [ResourceRecord],
+                                source: String = "update", now: Double? = nil) throws(ZoneError) {
+        let now = now ?? clock.now()
+        guard !(removed.isEmpty && added.isEmpty) else { return }
+        try write { db in
+            let apexKey = Data(apex.lowercasedWire)
+            func rows(_ record: ResourceRecord) throws -> [(id: Int64, record: ResourceRecord)] {
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?"),
+                                 arguments: [apexKey, Data(record.name.lowercasedWire), Int(record.type.rawValue)])
+                    .compactMap { row in
+                        guard let stored = RecordCodec.decode([UInt8](row["record"] as Data))?.first, stored.data == record.data else { return nil }
+                        return (row["id"], stored)
+                    }
+            }
+            for record in removed {
+                for row in try rows(record) {
+                    try db.cachedStatement(sql: "DELETE FROM zone_record WHERE id = ?").execute(arguments: [row.id])
+                }
+            }
+            for record in added {
+                if let existing = try rows(record).first {
+                    try db.cachedStatement(sql: "UPDATE zone_record SET record = ? WHERE id = ?")
+                        .execute(arguments: [Data(RecordCodec.encode([record])), existing.id])
+                } else {
+                    try db.cachedStatement(sql: """
+                        INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
+                        """).execute(arguments: [apexKey, Data(record.name.lowercasedWire), Int(record.type.rawValue),
+                                                 Data(RecordCodec.encode([record])), source, now])
+                }
+            }
+            try Self.bump(db, now: now)
+        }
+    }
+
     static func registerZoneRecordMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v5: hosted zone records") { db in
             try db.execute(sql: """

@@ -32,3 +32,15 @@ extension TransferredZone {
         }
     }
 }
+
+extension TransferredZone {
+    /// The records of `type` at `name` (empty when none).
+    public func rrset(_ name: DomainName, _ type: RecordType) -> [ResourceRecord] {
+        nodes[name]?[type] ?? []
+    }
+
+    /// Every record at `name` (empty for a missing name or an empty non-terminal).
+    public func records(at name: DomainName) -> [ResourceRecord] {
+        nodes[name]?.all ?? []
+    }
+}

@@ -16,7 +16,11 @@ import NIOPosix
 /// - NOTIFY: accepted from the primary of a secondary zone, which is then checked at once;
 ///   NOTAUTH for zones this server is not a secondary of.
 /// - A signed query (a secondary's SOA check): answered from the local zones and signed.
+/// - UPDATE (RFC 2136): handed to `updates`, which checks its own keys; NOTIMP without it.
 public final class TransferService: Sendable {
+    /// Answers an UPDATE: the message, the client, where the reply goes.
+    public typealias UpdateHandler = @Sendable ([UInt8], SocketAddress?, @escaping @Sendable ([[UInt8]]) -> Void) -> Void
+
     /// The newest published snapshot: every transfer is built from one.
     let snapshot: @Sendable () -> ZoneSnapshot
     /// The full responder, for a signed ordinary query (its TSIG removed); nil: no answer.
@@ -25,6 +29,7 @@ public final class TransferService: Sendable {
     let access: AccessList
     let auth: TransferAuth
     let secondary: SecondaryService?
+    let updates: UpdateHandler?
     /// Where transfers are built: off the event loops.
     let pool: NIOThreadPool
     let logger: Logger
@@ -32,7 +37,8 @@ public final class TransferService: Sendable {
     public init(snapshot: @escaping @Sendable () -> ZoneSnapshot,
                 respond: @escaping @Sendable ([UInt8], ZoneSnapshot, DNSTransport) -> [UInt8]?,
                 journal: TransferJournal?, allow: [AddressPrefix], auth: TransferAuth,
-                secondary: SecondaryService?, pool: NIOThreadPool, logger: Logger) {
+                secondary: SecondaryService?, updates: UpdateHandler? = nil, pool: NIOThreadPool, logger: Logger) {
+        self.updates = updates
         self.snapshot = snapshot
         self.respond = respond
         self.journal = journal
@@ -53,7 +59,7 @@ public final class TransferService: Sendable {
     /// `claims` for a message the listener already holds a view of.
     public static func claims(_ view: MessageView) -> Bool {
         guard !view.isResponse else { return false }
-        if view.opcode == .notify { return true }
+        if view.opcode == .notify || view.opcode == .update { return true }
         guard view.opcode == .query, view.questionCount == 1,
               let nameEnd = view.nameEnd(at: Header.size), let type = view.uint16(at: nameEnd),
               nameEnd + 4 <= view.bytes.count else { return false }
@@ -65,6 +71,15 @@ public final class TransferService: Sendable {
     /// another thread. Transfers are built on NIO's blocking pool.
     public func handle(_ bytes: [UInt8], from remote: SocketAddress?, transport: DNSTransport,
                 send: @escaping @Sendable ([[UInt8]]) -> Void) {
+        // An UPDATE's records may carry no RDATA (class ANY, NONE): not a `Message`.
+        if let header = try? Header(flagsFrom: bytes), header.opcode == .update, !header.isResponse {
+            guard let updates else {
+                var response = Message(header: header.responseHeader(), questions: [])
+                response.rcode = .notImp
+                return send([response.serialize()])
+            }
+            return updates(bytes, remote, send)
+        }
         let query: Message, header: Header
         do {
             query = try Message(bytes: bytes)

@@ -10,6 +10,7 @@ import NIOPosix
 import ServiceLifecycle
 import Timekeeping
 import ZoneTransfer
+import ZoneUpdate
 
 /// Everything `lannamed run` starts, built from the settings: the composition root. One
 /// event-loop group, one blocking-work thread pool and one clock are made or taken here and
@@ -95,12 +96,20 @@ struct Runtime {
                                          logger: logger) { hub.publish(secondaries: $0) }
             await secondary?.load()
         }
+        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, hosted: hosted, journal: journal, clock: clock)
+        let updates = hosted.isEmpty ? nil : updateService(hosted: hosted, store: store, hub: hub, refresher: refresher,
+                                                           clock: clock, pool: pool, logger: logger)
+        var updateHandler: TransferService.UpdateHandler?
+        if let updates {
+            updateHandler = { bytes, remote, send in updates.handle(bytes, from: remote, send: send) }
+        }
         var transfers: TransferService?
-        if journal != nil || secondary != nil || auth.key != nil {
+        if journal != nil || secondary != nil || auth.key != nil || updates != nil {
             transfers = TransferService(snapshot: { hub.current },
                                         respond: { QueryResponder.respond(to: $0, snapshot: $1, transport: $2) },
                                         journal: journal, allow: settings.transfer.allow, auth: auth,
-                                        secondary: secondary, pool: pool, logger: logger)
+                                        secondary: secondary, updates: updateHandler,
+                                        pool: pool, logger: logger)
         }
         let server = DNSListeners(options: settings.server.listenerOptions, hub: hub, gate: gate, transfers: transfers,
                                   group: group, logger: logger)
@@ -112,7 +121,6 @@ struct Runtime {
             throw await abandon("cannot listen: \(error)")
         }
 
-        let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, hosted: hosted, journal: journal, clock: clock)
         let watcher = ZoneWatcher(refresher: refresher, interval: settings.store.pollInterval, pool: pool, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server), .init(service: watcher)]
         if let journal {
@@ -170,6 +178,30 @@ struct Runtime {
             "transfers": "\(describeTransfers(settings.transfer, zones: initial.transferApexes.count))",
         ]
         return Runtime(group: group, pool: pool, services: services, zone: zoneConfig, initial: initial, summary: summary)
+    }
+
+    /// RFC 2136 UPDATE of the hosted zones: keys from the store (a key made at the command line
+    /// works at once), changes stored and published before the answer leaves.
+    static func updateService(hosted: [HostedZoneConfig], store: HostStore, hub: SnapshotHub, refresher: ZoneRefresher,
+                              clock: ServerClock, pool: NIOThreadPool, logger: Logger) -> UpdateService {
+        let fixed = Dictionary(hosted.map { ($0.apex, Set($0.baseRecords(serial: 0).filter { $0.type != .soa })) },
+                               uniquingKeysWith: { $1 })
+        return UpdateService(
+            snapshot: { hub.current },
+            keys: { name in
+                guard let stored = try? store.updateKey(named: name) else { return nil }
+                guard let key = UpdateKey(stored: stored) else {
+                    logger.error("a stored UPDATE key cannot be read", metadata: ["key": "\(name)"])
+                    return nil
+                }
+                return key
+            },
+            fixed: { fixed[$0] ?? [] },
+            apply: { apex, changes in
+                try store.applyZoneChange(apex: apex, removed: changes.removed, added: changes.added)
+                try refresher.refresh()
+            },
+            clock: clock, pool: pool, logger: logger)
     }
 
     /// The DHCP watcher: the capture workers (an explicit interface that cannot be opened stops

@@ -25,6 +25,8 @@ public actor SecondaryService: Service {
 
     let primary: Endpoint
     let origin: DomainName
+    /// Zones always copied, whatever the LAN zone holds: the LAN zone and the hosted zones.
+    let required: Set<DomainName>
     let auth: TransferAuth
     let store: HostStore
     let logger: Logger
@@ -39,10 +41,11 @@ public actor SecondaryService: Service {
     private let primaryAddress: IPAddress
     private var loaded = false
 
-    public init(primary: Endpoint, origin: DomainName, auth: TransferAuth, store: HostStore, group: any EventLoopGroup, logger: Logger,
-         publish: @escaping @Sendable (SecondaryZones) -> Void) {
+    public init(primary: Endpoint, origin: DomainName, hosted: [DomainName] = [], auth: TransferAuth, store: HostStore,
+                group: any EventLoopGroup, logger: Logger, publish: @escaping @Sendable (SecondaryZones) -> Void) {
         self.primary = primary
         self.origin = origin
+        required = Set([origin] + hosted)
         self.auth = auth
         self.store = store
         self.logger = logger
@@ -70,7 +73,7 @@ public actor SecondaryService: Service {
         } catch {
             logger.error("cannot read the stored secondary zones", metadata: ["error": "\(error)"])
         }
-        if zones[origin] == nil { zones[origin] = Tracked(zone: nil, refreshed: 0, due: now) }
+        for apex in required where zones[apex] == nil { zones[apex] = Tracked(zone: nil, refreshed: 0, due: now) }
         republish(force: true)
     }
 
@@ -134,7 +137,7 @@ public actor SecondaryService: Service {
         do {
             guard let theirs = try await soaSerial(of: apex) else {
                 // The primary does not serve it (any more).
-                if apex != origin {
+                if !required.contains(apex) {
                     zones[apex] = nil
                     notOffered.insert(apex)
                     try? store.removeSecondaryZone(apex)
@@ -273,9 +276,9 @@ public actor SecondaryService: Service {
         var expiry: [DomainName: Bool] = [:]
         var entries: [SecondaryZones.Entry] = []
         for (apex, tracked) in zones {
-            // Zones never loaded other than the LAN zone are not served at all yet (the local
+            // Zones never loaded other than the required ones are not served at all yet (the local
             // reverse zones answer for them meanwhile).
-            guard tracked.zone != nil || apex == origin else { continue }
+            guard tracked.zone != nil || required.contains(apex) else { continue }
             let expired = isExpired(tracked, at: unix)
             expiry[apex] = expired
             entries.append(SecondaryZones.Entry(apex: apex, zone: tracked.zone, expired: expired))

@@ -50,7 +50,8 @@ struct Runtime {
                 ? InterfaceAddresses.forServerName(listening: settings.server.listen)
                 : settings.zone.serverAddresses
             zoneConfig = try settings.zoneConfig(serverAddresses: serverAddresses)
-            hosted = settings.hostedZoneConfigs(serverAddresses: serverAddresses)
+            // A secondary copies the hosted zones from its primary instead of building them.
+            hosted = settings.transfer.secondaryOf == nil ? settings.hostedZoneConfigs(serverAddresses: serverAddresses) : []
             initial = try ZoneRefresher.build(store: store, config: zoneConfig, hosted: hosted, clock: clock)
         } catch let error as ZoneError {
             throw Failure(description: error.description)
@@ -92,8 +93,8 @@ struct Runtime {
         let hub = SnapshotHub(loops: Array(group.makeIterator()), initial: initial)
         var secondary: SecondaryService?
         if let primary = settings.transfer.secondaryOf {
-            secondary = SecondaryService(primary: primary, origin: zoneConfig.origin, auth: auth, store: store, group: group,
-                                         logger: logger) { hub.publish(secondaries: $0) }
+            secondary = SecondaryService(primary: primary, origin: zoneConfig.origin, hosted: settings.hostedZoneNames, auth: auth,
+                                         store: store, group: group, logger: logger) { hub.publish(secondaries: $0) }
             await secondary?.load()
         }
         let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, hosted: hosted, journal: journal, clock: clock)

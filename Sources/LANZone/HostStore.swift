@@ -317,6 +317,7 @@ public final class HostStore: Sendable {
                 CREATE INDEX host_displaced_by ON host(displaced_by);
                 """)
         }
+        registerDynamicMigrations(&migrator)
         return migrator
     }
 }

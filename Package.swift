@@ -25,6 +25,7 @@ let package = Package(
             dependencies: [
                 "DNSWire", "Timekeeping",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"]
         ),

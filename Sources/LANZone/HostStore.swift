@@ -318,6 +318,7 @@ public final class HostStore: Sendable {
                 """)
         }
         registerZoneRecordMigrations(&migrator)
+        registerDynamicMigrations(&migrator)
         registerUpdateKeyMigrations(&migrator)
         return migrator
     }

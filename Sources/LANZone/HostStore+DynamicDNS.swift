@@ -327,3 +327,12 @@ extension HostStore {
 
     static func text(_ names: [DomainName]) -> String { names.map { $0.lowercased.description }.joined(separator: " ") }
 }
+
+extension HostStore {
+    /// The dynamic DNS host of this name, whatever its account's state; nil when there is none.
+    public func dynamicHost(named name: DomainName) throws(DynamicDNSError) -> DynamicHost? {
+        try dynamicRead { db in
+            try Self.dynamicHosts(db, where: "WHERE h.fqdn = ?", [name.lowercased.description]).first
+        }
+    }
+}

@@ -134,10 +134,19 @@ extension HostStore {
 }
 
 extension HostStore {
-    /// What the hosted zones hold besides their config: the stored records of each zone in
-    /// `configs`, read at `now`.
+    /// What the hosted zones hold besides their config, read at `now`: the stored records, and the
+    /// addresses of the dynamic DNS hosts whose account is active (a suspended or expired
+    /// account's names are absent: NXDOMAIN; they come back with their addresses on resume).
     public func hostedRecords(for configs: [HostedZoneConfig], now: Double) throws(ZoneError) -> [DomainName: [ResourceRecord]] {
         guard !configs.isEmpty else { return [:] }
-        return try zoneRecords()
+        var records = try zoneRecords()
+        let byApex = Dictionary(configs.map { ($0.apex, $0) }, uniquingKeysWith: { $1 })
+        let hosts: [DynamicHost]
+        do { hosts = try activeDynamicHosts(now: now) } catch { throw ZoneError.store(error.description) }
+        for host in hosts where !host.addresses.isEmpty {
+            guard let config = byApex[host.zone] else { continue }
+            records[host.zone, default: []] += config.dynamicRecords(name: host.fqdn, addresses: host.addresses, wildcard: host.wildcard)
+        }
+        return records
     }
 }

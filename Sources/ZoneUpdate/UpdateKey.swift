@@ -38,3 +38,21 @@ extension UpdateKey {
                   policy: UpdatePolicy(zone: stored.zone, names: names.isEmpty ? [.zone] : names, types: types))
     }
 }
+
+extension UpdateKey {
+    /// A dynamic DNS token made with `--tsig`: it may set the addresses of its hosts and their
+    /// `_acme-challenge` TXT records (so certbot or lego can get a certificate for them), in the
+    /// zone of its first host.
+    public init?(dynamic credential: DynamicCredential) {
+        guard let tsig = credential.tsig, let algorithm = try? TSIGAlgorithm(text: tsig.algorithm) else { return nil }
+        let hosts = credential.hosts.filter { credential.host($0.fqdn) != nil }
+        guard let zone = hosts.first?.zone else { return nil }
+        var names: [UpdatePolicy.Names] = []
+        for host in hosts where host.zone == zone {
+            names.append(.name(host.fqdn))
+            if let acme = try? host.fqdn.prepending(Array("_acme-challenge".utf8)) { names.append(.name(acme)) }
+        }
+        self.init(key: TSIGKey(name: tsig.name, algorithm: algorithm, secret: tsig.secret),
+                  policy: UpdatePolicy(zone: zone, names: names, types: [.a, .aaaa, .txt]))
+    }
+}

@@ -94,7 +94,8 @@ struct RecordTypeTests {
     @Test(arguments: [
         (ResponseCode.noError, "NOERROR", UInt16(0)), (.formErr, "FORMERR", 1), (.servFail, "SERVFAIL", 2),
         (.nxDomain, "NXDOMAIN", 3), (.notImp, "NOTIMP", 4), (.refused, "REFUSED", 5), (.notAuth, "NOTAUTH", 9),
-        (.badVers, "BADVERS", 16), (ResponseCode(rawValue: 6), "RCODE6", 6), (ResponseCode(rawValue: 4095), "RCODE4095", 4095),
+        (.badVers, "BADVERS", 16), (.yxDomain, "YXDOMAIN", 6), (.yxRRset, "YXRRSET", 7), (.nxRRset, "NXRRSET", 8),
+        (.notZone, "NOTZONE", 10), (ResponseCode(rawValue: 11), "RCODE11", 11), (ResponseCode(rawValue: 4095), "RCODE4095", 4095),
     ] as [(ResponseCode, String, UInt16)])
     func responseCodes(rcode: ResponseCode, text: String, raw: UInt16) {
         #expect(rcode.description == text)

@@ -20,6 +20,8 @@ public final class ZoneRefresher: Sendable {
     private let lock = NIOLock()
     /// When the heap was last trimmed after a rebuild, and whether a trim is scheduled.
     private let trimming = NIOLockedValueBox((last: 0.0, scheduled: false))
+    /// When the served snapshot goes stale without a write (a dynamic DNS account expires then).
+    private let staleAt: NIOLockedValueBox<Double>
     /// How long the last rebuild took, in seconds (for pacing republishes).
     public let lastRebuild = NIOLockedValueBox(0.0)
 
@@ -29,6 +31,8 @@ public final class ZoneRefresher: Sendable {
     public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, hosted: [HostedZoneConfig] = [],
                 journal: TransferJournal? = nil, clock: ServerClock = .system) {
         self.hosted = hosted
+        // With hosted zones, the first poll rebuilds once to learn the next account expiry.
+        staleAt = NIOLockedValueBox(hosted.isEmpty ? .infinity : -.infinity)
         self.clock = clock
         self.store = store
         self.hub = hub
@@ -60,12 +64,16 @@ public final class ZoneRefresher: Sendable {
         lock.lock()
         defer { lock.unlock() }
         let served = hub.current
+        let started = clock.now()
         if !force {
             let state = try store.state()
-            if state.generation == served.generation { return served }
+            if state.generation == served.generation && started < staleAt.withLockedValue({ $0 }) { return served }
         }
-        let started = clock.now()
         var snapshot = try Self.read(store: store, config: config, hosted: hosted, now: started)
+        if !hosted.isEmpty {
+            let next = (try? store.nextDynamicExpiry(after: started)) ?? nil
+            staleAt.withLockedValue { $0 = next ?? .infinity }
+        }
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
         let now = clock.now()

@@ -47,27 +47,6 @@ extension DDNSAction {
     }
 }
 
-/// The zones a host name may be in, until `Settings` carries the config's `[[zones]]`: the
-/// repeatable `--hosted-zone NAME` of the command plus every zone that any plan names. `settings`
-/// is where the configured zones will be read from.
-func hostedZoneNames(_ settings: Settings, options: HostedZoneOptions, plans: [DynamicPlan]) throws(DynamicDNSError) -> [DomainName] {
-    var zones: [DomainName] = []
-    for text in options.hostedZone {
-        guard let zone = try? DomainName(parsing: text.hasSuffix(".") ? text : text + ".", origin: .root), !zone.isRoot else {
-            throw .invalid("--hosted-zone \"\(text)\" is not a zone name")
-        }
-        zones.append(zone.lowercased)
-    }
-    for plan in plans { zones += plan.zones }
-    var seen = Set<DomainName>()
-    return zones.filter { seen.insert($0).inserted }
-}
-
-struct HostedZoneOptions: ParsableArguments {
-    @Option(help: "A zone hosted for dynamic names (repeatable; the zones plans name count too).")
-    var hostedZone: [String] = []
-}
-
 extension DDNSCommand {
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add and list plans.", subcommands: [Add.self, List.self])
@@ -189,13 +168,13 @@ extension DDNSCommand {
             @Argument(help: "The host's full name.") var name: String
             @Option(help: "The account it belongs to.") var account: String
             @Flag(help: "Answer names below the host with its addresses too.") var wildcard = false
-            @OptionGroup var zones: HostedZoneOptions
             @OptionGroup var options: StoreOptions
 
             func output(now: Double) throws(DynamicDNSError) -> String {
                 let (store, settings) = try DDNSCommand.open(options)
-                let hosted = try hostedZoneNames(settings, options: zones, plans: try store.dynamicPlans())
-                let host = try store.addDynamicHost(name, account: account, wildcard: wildcard, hostedZones: hosted, now: now)
+                // The zones of the config ([[zones]]) and --hosted-zone, as the daemon serves them.
+                let host = try store.addDynamicHost(name, account: account, wildcard: wildcard, hostedZones: settings.hostedZoneNames,
+                                                    now: now)
                 return "added \(host.fqdn)\(wildcard ? " (and *.\(host.fqdn))" : "") to account \(host.account)"
             }
         }

@@ -190,19 +190,54 @@ struct Runtime {
         return UpdateService(
             snapshot: { hub.current },
             keys: { name in
-                guard let stored = try? store.updateKey(named: name) else { return nil }
-                guard let key = UpdateKey(stored: stored) else {
-                    logger.error("a stored UPDATE key cannot be read", metadata: ["key": "\(name)"])
-                    return nil
+                if let stored = try? store.updateKey(named: name) {
+                    guard let key = UpdateKey(stored: stored) else {
+                        logger.error("a stored UPDATE key cannot be read", metadata: ["key": "\(name)"])
+                        return nil
+                    }
+                    return key
                 }
-                return key
+                // A dynamic DNS token made with --tsig: its hosts' addresses and ACME records.
+                guard let credential = try? store.dynamicCredential(tsigKey: name, now: clock.now()),
+                      !credential.account.suspended, !credential.accountExpired else { return nil }
+                return UpdateKey(dynamic: credential)
             },
             fixed: { fixed[$0] ?? [] },
             apply: { apex, changes in
-                try store.applyZoneChange(apex: apex, removed: changes.removed, added: changes.added)
+                try applyUpdate(apex: apex, changes: changes, store: store, now: clock.now())
                 try refresher.refresh()
             },
             clock: clock, pool: pool, logger: logger)
+    }
+
+    /// Stores an UPDATE's changes: addresses of a dynamic DNS host become that host's addresses
+    /// (what dyndns2 sets too); every other record is a stored record of the zone.
+    static func applyUpdate(apex: DomainName, changes: UpdateRules.Changes, store: HostStore, now: Double) throws {
+        var hosts: [DomainName: DynamicHost] = [:]
+        for record in changes.removed + changes.added where record.type == .a || record.type == .aaaa {
+            if hosts[record.name] == nil, let host = try store.dynamicHost(named: record.name) { hosts[record.name] = host }
+        }
+        let isHostAddress = { (record: ResourceRecord) in (record.type == .a || record.type == .aaaa) && hosts[record.name] != nil }
+        var byAccount: [String: [DynamicAddressChange]] = [:]
+        for (name, host) in hosts {
+            var addresses = host.addresses
+            for record in changes.removed where record.name == name {
+                addresses.removeAll { $0.recordData == record.data }
+            }
+            for record in changes.added where record.name == name && isHostAddress(record) {
+                switch record.data {
+                case .a(let v4): addresses.append(.v4(v4))
+                case .aaaa(let v6): addresses.append(.v6(v6))
+                default: break
+                }
+            }
+            byAccount[host.account, default: []].append(DynamicAddressChange(host: name, addresses: addresses))
+        }
+        for (account, list) in byAccount {
+            try store.applyDynamicUpdate(account: account, token: nil, changes: list, now: now)
+        }
+        try store.applyZoneChange(apex: apex, removed: changes.removed.filter { !isHostAddress($0) },
+                                  added: changes.added.filter { !isHostAddress($0) }, now: now)
     }
 
     /// The DHCP watcher: the capture workers (an explicit interface that cannot be opened stops

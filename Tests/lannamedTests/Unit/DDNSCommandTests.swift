@@ -11,13 +11,14 @@ import Testing
 struct DDNSCommandTests {
     static let t0: Double = 1_800_000_000 // 2027-01-15T08:00:00Z
 
-    /// A temporary database and an empty config file, so that no system config is read.
+    /// A temporary database and a config file hosting dyn.example.net, so that no system config
+    /// is read.
     final class Workspace: Sendable {
         let directory: URL
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-ddns-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: config, contents: Data())
+            _ = FileManager.default.createFile(atPath: config, contents: Data("[[zones]]\nname = \"dyn.example.net\"\n".utf8))
         }
         var database: String { directory.appendingPathComponent("lannamed.sqlite").path }
         var config: String { directory.appendingPathComponent("lannamed.toml").path }
@@ -70,7 +71,7 @@ struct DDNSCommandTests {
         #expect(try store.activeDynamicHosts(now: Self.t0).count == 2)
     }
 
-    @Test func hostedZonesComeFromTheOptionAndThePlans() throws {
+    @Test func hostedZonesComeFromTheConfigAndTheOption() throws {
         let workspace = try Self.workspace()
         try workspace.run(["plan", "add", "open", "--max-hosts", "5"])
         try workspace.run(["account", "add", "bob", "--plan", "open"])

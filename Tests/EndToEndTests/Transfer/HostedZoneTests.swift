@@ -67,3 +67,56 @@ extension TransferEndToEnd {
         }
     }
 }
+
+extension TransferEndToEnd.HostedZone {
+    /// The standby: a lannamed secondary copies the hosted zone and keeps answering when the
+    /// primary stops; `lannamed promote` from the primary's `lannamed backup` makes it the
+    /// primary with its accounts, hosts and tokens, at a serial newer than it served.
+    @Test func standbyAnswersThenIsPromotedWithAccountsIntact() throws {
+        let zone = "dyn.example.net"
+        let primary = try LannamedDaemon(["--no-forward", "--no-dhcp", "--allow-transfer", "127.0.0.0/8", "--hosted-zone", zone])
+        defer { primary.cleanup() }
+        let hosted = ["--hosted-zone", zone]
+        #expect(primary.command("ddns", ["plan", "add", "basic", "--max-hosts", "2"], extra: hosted).status == 0)
+        #expect(primary.command("ddns", ["account", "add", "shop", "--plan", "basic"], extra: hosted).status == 0)
+        #expect(primary.command("ddns", ["host", "add", "shop.\(zone)", "--account", "shop"], extra: hosted).status == 0)
+        let token = primary.command("ddns", ["token", "create", "--account", "shop", "--tsig"], extra: hosted)
+        let key = try #require(token.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("hmac-sha256:") }
+            .map(String.init), "\(token)")
+        let script = primary.directory.appendingPathComponent("update.txt").path
+        func update(_ port: UInt16, _ address: String) throws -> ToolOutput {
+            try "server 127.0.0.1 \(port)\nzone \(zone)\nupdate delete shop.\(zone) A\nupdate add shop.\(zone) 60 A \(address)\nsend\n"
+                .write(toFile: script, atomically: true, encoding: .utf8)
+            return run("nsupdate", ["-y", key, script], timeout: 15)
+        }
+        #expect(try update(primary.port, "198.51.100.7").status == 0)
+
+        let standby = try LannamedDaemon(["--no-forward", "--no-dhcp"] + hosted,
+                                         config: "[transfer]\nsecondary-of = \"127.0.0.1:\(primary.port)\"\n")
+        defer { standby.cleanup() }
+        let serial = try #require(primary.serial(zone))
+        let copied = XFR.waitForSerial(atLeast: serial, timeout: 10) { standby.serial(zone) }
+        #expect(copied != nil, "\(standby.log)")
+        #expect(standby.answers("shop.\(zone).", "A") == ["198.51.100.7"])
+
+        // The standby pulls a backup, then the primary dies: the standby keeps answering.
+        let backup = standby.directory.appendingPathComponent("primary-backup.sqlite").path
+        let made = primary.command("backup", [backup])
+        #expect(made.status == 0, "\(made)")
+        primary.stop()
+        #expect(standby.answers("shop.\(zone).", "A") == ["198.51.100.7"])
+
+        // Promoted: same names, same accounts and tokens, a newer serial, and updates work.
+        standby.stop()
+        let promoted = standby.command("promote", ["--from", backup])
+        #expect(promoted.status == 0 && promoted.stdout.contains("zone \(zone). continues at serial"), "\(promoted)")
+        try "".write(toFile: standby.config, atomically: true, encoding: .utf8)
+        try standby.start()
+        #expect(standby.answers("shop.\(zone).", "A") == ["198.51.100.7"])
+        let newSerial = try #require(standby.serial(zone))
+        #expect(XFR.serial(newSerial, atLeast: serial &+ 1), "\(newSerial) after \(serial)")
+        #expect(standby.command("ddns", ["list"], extra: hosted).stdout.contains("shop.\(zone)."))
+        #expect(try update(standby.port, "198.51.100.8").status == 0)
+        #expect(standby.answers("shop.\(zone).", "A") == ["198.51.100.8"])
+    }
+}

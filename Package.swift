@@ -101,6 +101,7 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(name: "DynamicDNS", dependencies: ["DNSWire"], exclude: ["README.md"]),
         .executableTarget(
             name: "lannamed",
             dependencies: [
@@ -136,6 +137,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder"]),
         // The end-to-end harness: one lannamed wrapper, processes, ports, polling, dig output.
         .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport"),

@@ -48,9 +48,9 @@ struct DynDNSAnswerTests {
 
     @Test func successIsOneLinePerHostWithThisRequestsAddresses() throws {
         let answer = DynDNSAnswer.updated([
-            .init(name: try DomainName("a.example."), changed: true, addresses: [IPAddress("192.0.2.1")!]),
-            .init(name: try DomainName("b.example."), changed: false, addresses: [IPAddress("192.0.2.1")!, IPAddress("2001:db8::1")!]),
-            .init(name: try DomainName("c.example."), changed: true, addresses: []),
+            .init(name: DomainName("a.example."), changed: true, addresses: [IPAddress("192.0.2.1")!]),
+            .init(name: DomainName("b.example."), changed: false, addresses: [IPAddress("192.0.2.1")!, IPAddress("2001:db8::1")!]),
+            .init(name: DomainName("c.example."), changed: true, addresses: []),
         ])
         #expect(answer.http.status == 200)
         #expect(answer.http.body == "good 192.0.2.1\nnochg 192.0.2.1,2001:db8::1\ngood")
@@ -61,7 +61,7 @@ struct DynDNSAnswerTests {
 
     @Test func singleHostBodyIsExactlyGoodAndTheAddress() throws {
         // pfSense compares the whole body with `good <the IP it sent>`.
-        let answer = DynDNSAnswer.updated([.init(name: try DomainName("a.example."), changed: true, addresses: [IPAddress("192.0.2.1")!])])
+        let answer = DynDNSAnswer.updated([.init(name: DomainName("a.example."), changed: true, addresses: [IPAddress("192.0.2.1")!])])
         #expect(answer.http.body == "good 192.0.2.1")
     }
 }

@@ -176,7 +176,7 @@ struct DynDNSRequestAddressTests {
         let request = try parse(
             "hostname=a.example,b.example,c.example&myip=192.0.2.1&myipv4:B.example=192.0.2.2&myipv6:b.example=2001:db8::2"
                 + "&myipv6:c.example.=")
-        let a = try DomainName("a.example."), b = try DomainName("b.example."), c = try DomainName("c.example.")
+        let a = DomainName("a.example."), b = DomainName("b.example."), c = DomainName("c.example.")
         #expect(request.instructions(for: a) == AddressInstructions(ipv4: .set(ips("192.0.2.1"))))
         #expect(request.instructions(for: b) == AddressInstructions(ipv4: .set(ips("192.0.2.2")), ipv6: .set(ips("2001:db8::2"))))
         #expect(request.instructions(for: c) == AddressInstructions(ipv4: .set(ips("192.0.2.1")), ipv6: .delete))
@@ -185,8 +185,8 @@ struct DynDNSRequestAddressTests {
     @Test func perHostValuesAloneKeepOtherHosts() throws {
         let request = try parse("hostname=a.example,b.example&myipv4:b.example=192.0.2.2")
         #expect(!request.usesClientAddress)
-        #expect(request.instructions(for: try DomainName("a.example.")) == AddressInstructions())
-        #expect(request.instructions(for: try DomainName("b.example.")) == AddressInstructions(ipv4: .set(ips("192.0.2.2"))))
+        #expect(request.instructions(for: DomainName("a.example.")) == AddressInstructions())
+        #expect(request.instructions(for: DomainName("b.example.")) == AddressInstructions(ipv4: .set(ips("192.0.2.2"))))
     }
 
     @Test(arguments: [

@@ -13,8 +13,12 @@ actor MemoryBackend: DynDNSBackend {
     var failLookups = false
     var refuseWrites = false
 
+    /// The credentials as given, for building variants before the actor exists.
+    nonisolated let credentialsSnapshot: [String: DynDNSCredential]
+
     init(credentials: [String: DynDNSCredential]) {
         self.credentials = credentials
+        credentialsSnapshot = credentials
     }
 
     func credential(secret: String, user: String?) async throws -> DynDNSCredential? {

@@ -157,6 +157,7 @@ let package = Package(
         .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
         .testTarget(name: "WebServiceTests", dependencies: [
             "WebService", "DynamicDNS", "DNSWire",
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -1,6 +1,8 @@
 import DNSWire
 import DynamicDNS
 import Foundation
+import Logging
+import NIOPosix
 import Testing
 @testable import WebService
 
@@ -123,6 +125,29 @@ struct WebServiceTests {
             #expect(result.status == 0)
             #expect(ContinuousClock.now - start < .seconds(3))
             #expect(await recorder.requests.isEmpty)
+        }
+    }
+
+    @Test func idleKeepAliveConnectionsAreClosed() async throws {
+        let configuration = WebServiceConfiguration(host: "127.0.0.1", port: 0, requestTimeout: 0.3)
+        try await withServer(configuration, handler: echo(Recorder())) { _, port in
+            let start = ContinuousClock.now
+            let result = try await run("/bin/bash", ["-c", """
+                exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; timeout 4 cat <&3
+                """])
+            #expect(result.status == 0)
+            #expect(result.output.hasPrefix("HTTP/1.1 200"))
+            #expect(result.output.hasSuffix("ok"))
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+    }
+
+    @Test func aPortInUseFailsTheService() async throws {
+        try await withServer(handler: echo(Recorder())) { _, port in
+            let second = try WebService(
+                configuration: WebServiceConfiguration(host: "127.0.0.1", port: port),
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"), handler: echo(Recorder()))
+            await #expect(throws: (any Error).self) { try await second.run() }
         }
     }
 }

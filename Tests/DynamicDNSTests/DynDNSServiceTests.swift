@@ -131,6 +131,15 @@ struct DynDNSServiceTests {
         #expect(outcome.logLine.contains("-> good 200"))
     }
 
+    @Test func aSecretGivenAsTheUserIsNotLoggedEither() async {
+        let service = DynDNSService(backend: makeBackend())
+        let outcome = await service.handle(path: "/", rawQuery: "hostname=home.example", headers: [basic("s3cret:s3cret")],
+                                           peer: IPAddress("198.51.100.7")!, now: 1000)
+        #expect(outcome.answer.isSuccess)
+        #expect(!outcome.logLine.contains("s3cret"))
+        #expect(outcome.logLine.contains("user=***"))
+    }
+
     @Test(arguments: [
         ("password=a&x=1", "password=***&x=1"),
         ("PASSWORD=a", "PASSWORD=***"),

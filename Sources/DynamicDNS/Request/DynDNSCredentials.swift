@@ -19,8 +19,9 @@ public struct DynDNSCredentials: Sendable, Hashable, CustomStringConvertible {
         self.source = source
     }
 
-    /// Never the secret: `basic user=alice`.
+    /// Never the secret: `basic user=alice` (`user=***` when a client put the secret there too).
     public var description: String {
-        source.rawValue + (user.map { " user=\(LogText.clean($0))" } ?? "")
+        guard let user else { return source.rawValue }
+        return source.rawValue + " user=" + (user == secret ? "***" : LogText.clean(user, limit: 100))
     }
 }

@@ -158,4 +158,51 @@ struct DynDNSServiceTests {
         #expect(outcome.http.status == 400)
         #expect(!outcome.logLine.unicodeScalars.contains { $0.value < 0x20 })
     }
+
+    /// Random parameters and credentials: every answer is either a 200 success or a non-2xx
+    /// failure whose body holds no success word, and no secret parameter reaches the log.
+    @Test func randomRequestsGetWellFormedAnswers() async {
+        let service = DynDNSService(backend: makeBackend(), limiter: AbuseLimiter(failureLimit: 1_000_000, requestLimit: 1_000_000))
+        var generator = SplitMix(seed: 11)
+        let keys = ["hostname", "myip", "myipv4", "myipv6", "ip", "ipv6", "username", "myipv4:home.example", "wildcard", "%zz", "MyIP"]
+        let values = ["home.example", "192.0.2.1", "2001:db8::1", "2001:db8::/64", "preserve", "", "YES", "%3a", "%", "\u{0}",
+                      "\u{FC}", "192.0.2.1,2001%3adb8::9", "999.1.1.1", "a,b,c"]
+        let secretKeys = ["password", "PASSWORD", "%70assword", "token"]
+        var successes = 0, failures = 0
+        for round in 0..<500 {
+            let count = Int(generator.next() % 6)
+            var parameters = (0..<count).map { _ in
+                keys[Int(generator.next() % UInt64(keys.count))] + "=" + values[Int(generator.next() % UInt64(values.count))]
+            }
+            if generator.next() % 2 == 0 {
+                parameters.insert(secretKeys[Int(generator.next() % 4)] + "=s3cret", at: Int(generator.next() % UInt64(parameters.count + 1)))
+            }
+            let query = parameters.joined(separator: "&")
+            var headers: [(name: String, value: String)] = []
+            switch generator.next() % 4 {
+            case 0: headers.append(basic("home.example:s3cret"))
+            case 1: headers.append((name: "Authorization", value: "Token s3cret"))
+            case 2: headers.append((name: "Authorization", value: values[Int(generator.next() % UInt64(values.count))]))
+            default: break
+            }
+            let outcome = await service.handle(path: "/nic/update", rawQuery: query, headers: headers,
+                                               peer: IPAddress("198.51.100.7")!, now: Double(round) * 1000)
+            let http = outcome.http
+            if outcome.answer.isSuccess {
+                successes += 1
+                #expect(http.status == 200)
+                #expect(http.body.hasPrefix("good") || http.body.hasPrefix("nochg"))
+            } else {
+                failures += 1
+                #expect(!(200..<300).contains(http.status))
+                for word in ["good", "nochg", "ok", "true", "updated", "success"] {
+                    #expect(!http.body.lowercased().contains(word), "\(query)")
+                }
+            }
+            #expect(!outcome.logLine.contains("s3cret"), "\(query)")
+        }
+        // Both kinds were met.
+        #expect(successes > 20)
+        #expect(failures > 20)
+    }
 }

@@ -1,7 +1,9 @@
 import DNSWire
 
 /// Where the service finds credentials and rate states and stores changes. Implemented by the
-/// daemon over its database; each call is one short transaction.
+/// daemon over its database; each call is one short transaction. Rate states are read and
+/// written back without a lock around the request: two requests racing on one key may count as
+/// one, which keeps the limits approximate by a request, never off by more.
 public protocol DynDNSBackend: Sendable {
     /// The credential whose secret is `secret` (and, when `user` is given and the store ties
     /// secrets to users, whose user matches), nil if there is none. Throws when the store cannot
@@ -18,6 +20,9 @@ public protocol DynDNSBackend: Sendable {
 
 /// One update request handled end to end: the source limiter, parsing, the credential lookup,
 /// the decision, the write. No I/O of its own: all of it goes through the backend.
+///
+/// Behind `WebService`, which already resolved the client address, pass its `clientAddress` as
+/// `peer` and leave `trustedProxies` empty (or pass the peer and the same proxies).
 public struct DynDNSService: Sendable {
     public let backend: any DynDNSBackend
     public var trustedProxies: [AddressPrefix]

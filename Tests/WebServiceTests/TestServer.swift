@@ -90,6 +90,8 @@ struct CurlResponse: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: String
+    /// Statuses of responses before this one on the same run (a 401 challenge).
+    var earlier: [Int]
 
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -99,8 +101,17 @@ struct CurlResponse: Sendable {
 /// One request with curl (`-i`: the head and the body on stdout).
 func curl(_ url: String, _ options: [String] = []) async throws -> CurlResponse {
     let result = try await run("/usr/bin/curl", ["-s", "-i", "--max-time", "5", "--globoff"] + options + [url])
-    guard result.status == 0 else { return CurlResponse(exitCode: result.status, status: 0, headers: [], body: result.error) }
-    let text = result.output
+    guard result.status == 0 else {
+        return CurlResponse(exitCode: result.status, status: 0, headers: [], body: result.error, earlier: [])
+    }
+    // Several responses (an authentication challenge, then the answer): the last one counts,
+    // the statuses before it are kept.
+    var earlier: [Int] = []
+    var text = result.output
+    while let next = text.range(of: "HTTP/1.1 ", range: text.index(text.startIndex, offsetBy: min(1, text.count))..<text.endIndex) {
+        earlier.append(Int(text.dropFirst(9).prefix(3)) ?? 0)
+        text = String(text[next.lowerBound...])
+    }
     guard let split = text.range(of: "\r\n\r\n") else { throw TestFailure("no header end in \(text)") }
     let headLines = text[..<split.lowerBound].components(separatedBy: "\r\n")
     let statusLine = headLines.first?.split(separator: " ") ?? []
@@ -109,5 +120,5 @@ func curl(_ url: String, _ options: [String] = []) async throws -> CurlResponse 
         guard let colon = line.firstIndex(of: ":") else { return nil }
         return (name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
-    return CurlResponse(exitCode: 0, status: status, headers: headers, body: String(text[split.upperBound...]))
+    return CurlResponse(exitCode: 0, status: status, headers: headers, body: String(text[split.upperBound...]), earlier: earlier)
 }

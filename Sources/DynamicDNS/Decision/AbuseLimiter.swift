@@ -1,21 +1,5 @@
 import DNSWire
 
-/// A rate-limit counter, small enough to keep in SQLite so a restart does not reset it.
-public struct RateState: Sendable, Hashable, Codable {
-    /// Start of the current counting window (seconds, the caller's clock).
-    public var windowStart: Double
-    /// Events counted in that window.
-    public var count: Int
-    /// Until when everything under this key is refused; 0 = not blocked.
-    public var blockedUntil: Double
-
-    public init(windowStart: Double, count: Int, blockedUntil: Double = 0) {
-        self.windowStart = windowStart
-        self.count = count
-        self.blockedUntil = blockedUntil
-    }
-}
-
 /// The rules that keep a token or a source from hammering the service, as pure functions of a
 /// `RateState` and `now`. Keys: `token:ID` for a token, `src:ADDR/32` or `src:PREFIX/64` for a source.
 ///

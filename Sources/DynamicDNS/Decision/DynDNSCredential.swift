@@ -39,32 +39,3 @@ public struct DynDNSCredential: Sendable, Hashable {
         allowedHosts.isEmpty ? hosts : hosts.filter { allowedHosts.contains($0.name) }
     }
 }
-
-/// One host of an account as it is now.
-public struct DynDNSHost: Sendable, Hashable {
-    public var name: DomainName
-    public var ipv4: [IPv4Address]
-    public var ipv6: [IPv6Address]
-    /// When its addresses last changed (seconds, the caller's clock), nil if never.
-    public var lastUpdate: Double?
-
-    public init(name: DomainName, ipv4: [IPv4Address] = [], ipv6: [IPv6Address] = [], lastUpdate: Double? = nil) {
-        self.name = name
-        self.ipv4 = ipv4
-        self.ipv6 = ipv6
-        self.lastUpdate = lastUpdate
-    }
-}
-
-/// A host's complete new address sets (both families, sorted), for a host that changes.
-public struct DynDNSChange: Sendable, Hashable {
-    public var name: DomainName
-    public var ipv4: [IPv4Address]
-    public var ipv6: [IPv6Address]
-
-    public init(name: DomainName, ipv4: [IPv4Address], ipv6: [IPv6Address]) {
-        self.name = name
-        self.ipv4 = ipv4
-        self.ipv6 = ipv6
-    }
-}

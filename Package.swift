@@ -157,7 +157,9 @@ let package = Package(
         .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
         .testTarget(name: "WebServiceTests", dependencies: [
             "WebService", "DynamicDNS", "DNSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

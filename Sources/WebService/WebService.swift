@@ -66,7 +66,8 @@ public final class WebService: Service, Sendable {
         let application = Application(
             responder: responder, server: server,
             configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+                address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName,
+                availableConnectionsDelegate: MaximumAvailableConnections(max(1, configuration.maximumConnections), logger: logger)),
             onServerRunning: { channel in
                 port.withLockedValue { $0 = channel.localAddress?.port }
                 logger.info("web service listening on \(channel.localAddress.map { "\($0)" } ?? "?")")

@@ -29,13 +29,15 @@ public struct WebServiceConfiguration: Sendable {
     public var maximumHeaderBytes: Int
     /// Most header fields accepted.
     public var maximumHeaderFields: Int
+    /// Most connections open at once; further ones wait in the listen queue until one closes.
+    public var maximumConnections: Int
     /// The `Server` header, nil for none.
     public var serverName: String?
 
     public init(
         host: String = "::", port: Int = 8245, tls: TLSFiles? = nil, trustedProxies: [AddressPrefix] = [],
         requestTimeout: Double = 10, maximumHeaderBytes: Int = 16_384, maximumHeaderFields: Int = 64,
-        serverName: String? = nil
+        maximumConnections: Int = 512, serverName: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -44,6 +46,7 @@ public struct WebServiceConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.maximumHeaderBytes = maximumHeaderBytes
         self.maximumHeaderFields = maximumHeaderFields
+        self.maximumConnections = maximumConnections
         self.serverName = serverName
     }
 }

@@ -2,6 +2,7 @@ import DNSWire
 import DynamicDNS
 import Foundation
 import Logging
+import NIOCore
 import NIOPosix
 import Testing
 @testable import WebService
@@ -148,6 +149,21 @@ struct WebServiceTests {
                 configuration: WebServiceConfiguration(host: "127.0.0.1", port: port),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"), handler: echo(Recorder()))
             await #expect(throws: (any Error).self) { try await second.run() }
+        }
+    }
+
+    @Test func connectionsOverTheLimitWaitForAFreeOne() async throws {
+        let configuration = WebServiceConfiguration(host: "127.0.0.1", port: 0, requestTimeout: 0.5, maximumConnections: 1)
+        try await withServer(configuration, handler: echo(Recorder())) { _, port in
+            // A silent connection takes the only place until its deadline closes it.
+            let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            try await Task.sleep(for: .milliseconds(100))
+            let start = ContinuousClock.now
+            let response = try await curl("http://127.0.0.1:\(port)/healthz")
+            #expect(response.status == 200)
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
+            try? await silent.close()
         }
     }
 }

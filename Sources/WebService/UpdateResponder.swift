@@ -44,14 +44,10 @@ struct UpdateResponder: HTTPResponder {
         guard let peer = context.peer.flatMap(Self.address) else {
             return Self.plain(400, "badrequest", close: true)
         }
+        let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
         let update = HTTPUpdateRequest(
-            method: "GET", path: path, rawQuery: request.uri.query,
-            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) },
-            peer: peer, clientAddress: ClientAddress.resolve(
-                peer: peer,
-                headers: request.headers.filter { $0.name.canonicalName == "x-forwarded-for" }
-                    .map { (name: $0.name.rawName, value: $0.value) },
-                trustedProxies: trustedProxies),
+            method: "GET", path: path, rawQuery: request.uri.query, headers: headers, peer: peer,
+            clientAddress: ClientAddress.resolve(peer: peer, headers: headers, trustedProxies: trustedProxies),
             secure: secure)
         return Self.response(await handler(update))
     }

@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(name: "DNSWire", exclude: ["README.md"]),
@@ -113,6 +115,22 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(name: "DynamicDNS", dependencies: ["DNSWire"], exclude: ["README.md"]),
+        .target(
+            name: "WebService",
+            dependencies: [
+                "DNSWire", "DynamicDNS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "lannamed",
             dependencies: [
@@ -149,6 +167,15 @@ let package = Package(
             "DNSServer", "DNSWire", "DNSClient", "LANZone", "Forwarder", "ZoneTransfer", "HostSystem", "Timekeeping",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
+        .testTarget(name: "WebServiceTests", dependencies: [
+            "WebService", "DynamicDNS", "DNSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "lannamedTests", dependencies: ["lannamed", "DNSWire", "LANZone", "ZoneTransfer", "DNSServer", "HostSystem", "Forwarder"]),
         // The end-to-end harness: one lannamed wrapper, processes, ports, polling, dig output.

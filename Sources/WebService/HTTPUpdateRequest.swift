@@ -1,0 +1,51 @@
+import DNSWire
+import DynamicDNS
+
+/// A request handed to the daemon's handler: everything an update needs, nothing of the server.
+public struct HTTPUpdateRequest: Sendable {
+    /// `GET` (the only method handed over).
+    public var method: String
+    /// The path as sent, without the query.
+    public var path: String
+    /// The query as sent (still percent-encoded), without the `?`; nil when there is none.
+    public var rawQuery: String?
+    /// Every header field, in order, names as sent.
+    public var headers: [(name: String, value: String)]
+    /// The TCP peer.
+    public var peer: IPAddress
+    /// The peer, or the client behind a trusted proxy (see `ClientAddress`).
+    public var clientAddress: IPAddress
+    /// True when the request came over TLS.
+    public var secure: Bool
+
+    public init(
+        method: String, path: String, rawQuery: String?, headers: [(name: String, value: String)], peer: IPAddress,
+        clientAddress: IPAddress, secure: Bool
+    ) {
+        self.method = method
+        self.path = path
+        self.rawQuery = rawQuery
+        self.headers = headers
+        self.peer = peer
+        self.clientAddress = clientAddress
+        self.secure = secure
+    }
+}
+
+/// The handler's answer.
+public struct HTTPUpdateResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: String
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A dyndns2 answer as rendered by `DynDNSAnswer.http`.
+    public init(_ response: DynDNSHTTPResponse) {
+        self.init(status: response.status, headers: response.headers, body: response.body)
+    }
+}

@@ -1,0 +1,82 @@
+import DNSWire
+import DynamicDNS
+import Hummingbird
+import NIOCore
+
+/// The request context: Hummingbird's core storage plus the TCP peer and whether TLS is on.
+struct PeerRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let peer: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        peer = source.channel.remoteAddress
+    }
+}
+
+/// The routing: `/healthz`; `/favicon.ico` and everything under `/api` and `/console` (kept for a
+/// web console) not found; every other GET path to the update handler.
+struct UpdateResponder: HTTPResponder {
+    typealias Context = PeerRequestContext
+
+    let handler: @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
+    let trustedProxies: [AddressPrefix]
+    let secure: Bool
+
+    func respond(to request: Request, context: PeerRequestContext) async throws -> Response {
+        let path = request.uri.path
+        let method = request.method
+        if path == "/healthz" {
+            guard method == .get || method == .head else { return Self.plain(405, "method", allow: true) }
+            return Self.plain(200, method == .head ? "" : "ok")
+        }
+        if path == "/favicon.ico" || Self.isReserved(path) {
+            return Self.plain(404, "notfound")
+        }
+        guard method == .get else { return Self.plain(405, "method", allow: true) }
+        // An update is a GET without a body; a body is refused rather than read.
+        if let length = request.headers[.contentLength], length != "0" {
+            return Self.plain(413, "toolarge", close: true)
+        }
+        if request.headers[.transferEncoding] != nil {
+            return Self.plain(413, "toolarge", close: true)
+        }
+        guard let peer = context.peer.flatMap(Self.address) else {
+            return Self.plain(400, "badrequest", close: true)
+        }
+        let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        let update = HTTPUpdateRequest(
+            method: "GET", path: path, rawQuery: request.uri.query, headers: headers, peer: peer,
+            clientAddress: ClientAddress.resolve(peer: peer, headers: headers, trustedProxies: trustedProxies),
+            secure: secure)
+        return Self.response(await handler(update))
+    }
+
+    static func isReserved(_ path: String) -> Bool {
+        ["/api", "/console"].contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    static func address(_ socket: SocketAddress) -> IPAddress? {
+        guard var text = socket.ipAddress else { return nil }
+        if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }
+        return IPAddress(text).map(ClientAddress.normalised)
+    }
+
+    static func plain(_ status: Int, _ body: String, allow: Bool = false, close: Bool = false) -> Response {
+        var headers: [(name: String, value: String)] = [(name: "Content-Type", value: "text/plain; charset=utf-8")]
+        if allow { headers.append((name: "Allow", value: "GET, HEAD")) }
+        if close { headers.append((name: "Connection", value: "close")) }
+        return response(HTTPUpdateResponse(status: status, headers: headers, body: body))
+    }
+
+    static func response(_ update: HTTPUpdateResponse) -> Response {
+        var fields = HTTPFields()
+        for header in update.headers {
+            guard let name = HTTPFields.Element.Name(header.name) else { continue }
+            fields.append(HTTPFields.Element(name: name, value: header.value))
+        }
+        return Response(
+            status: HTTPResponse.Status(code: update.status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: update.body)))
+    }
+}

@@ -135,7 +135,7 @@ let package = Package(
             name: "lannamed",
             dependencies: [
                 "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "ZoneUpdate", "HostSystem",
-                "DNSServer", "Timekeeping",
+                "DNSServer", "Timekeeping", "DynamicDNS", "WebService",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

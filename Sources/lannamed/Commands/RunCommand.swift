@@ -57,6 +57,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads, each with its own UDP socket (default: one per core).")
     var threads: Int?
 
+    @Option(name: .customLong("http-listen"), help: "ADDR:PORT for dyndns2 updates over HTTP (/nic/update, /update) and /healthz; HTTPS with --tls-cert and --tls-key (off by default).")
+    var httpListen: String?
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for the HTTP listener (reloaded on SIGHUP).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for the HTTP listener.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("trusted-proxy"), help: "Reverse proxy prefix whose X-Forwarded-For names the client; repeatable.")
+    var trustedProxies: [String] = []
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -106,6 +118,21 @@ struct RunCommand: AsyncParsableCommand {
         }
         if settings.transfer.secondaryOf != nil && settings.transfer.offersTransfers {
             throw ConfigError(message: "--secondary-of cannot be combined with --allow-transfer or --notify: a secondary does not pass the primary's zones on; let the other secondaries transfer from the primary")
+        }
+        if let httpListen {
+            do { settings.http.listen = try Endpoint(setting: httpListen, defaultPort: 443) } catch {
+                throw ConfigError(message: "--http-listen \(error.message)")
+            }
+        }
+        if let tlsCertificate { settings.http.tlsCertificate = tlsCertificate }
+        if let tlsKey { settings.http.tlsKey = tlsKey }
+        if !trustedProxies.isEmpty {
+            do { settings.http.trustedProxies = try Settings.parsePrefixes(trustedProxies) } catch {
+                throw ConfigError(message: "--trusted-proxy \(error.message)")
+            }
+        }
+        if (settings.http.tlsCertificate == nil) != (settings.http.tlsKey == nil) {
+            throw ConfigError(message: "--tls-cert and --tls-key go together")
         }
         if let threads {
             guard (0...256).contains(threads) else { throw ConfigError(message: "--threads must be between 0 and 256") }

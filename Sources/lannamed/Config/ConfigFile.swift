@@ -33,7 +33,7 @@ struct ConfigFile {
         } catch {
             throw ConfigError(file: path, message: "\(error)")
         }
-        try allow(root, table: nil, keys: ["zone", "zones", "server", "database", "dhcp", "forwarder", "transfer"])
+        try allow(root, table: nil, keys: ["zone", "zones", "server", "database", "dhcp", "forwarder", "transfer", "http"])
 
         if let zone = try table(root, "zone", in: nil) {
             try allow(zone, table: "zone", keys: ["name", "ttl", "negative-ttl", "server-name", "server-addresses", "hosts"])
@@ -191,6 +191,22 @@ struct ConfigFile {
                 settings.transfer.journalEntries = value
             }
         }
+        if let http = try table(root, "http", in: nil) {
+            try allow(http, table: "http", keys: ["listen", "tls-cert", "tls-key", "trusted-proxies"])
+            if let text = try string(http, "listen", in: "http") {
+                do { settings.http.listen = try Endpoint(setting: text, defaultPort: 443) } catch {
+                    throw fail("http", "listen", error.message)
+                }
+            }
+            if let path = try string(http, "tls-cert", in: "http") { settings.http.tlsCertificate = path }
+            if let path = try string(http, "tls-key", in: "http") { settings.http.tlsKey = path }
+            if let list = try strings(http, "trusted-proxies", in: "http") {
+                do { settings.http.trustedProxies = try Settings.parsePrefixes(list) } catch {
+                    throw fail("http", "trusted-proxies", error.message)
+                }
+            }
+        }
+
         // After [zone]: a hosted zone is checked against the LAN zone's name.
         try applyHostedZones(root, to: &settings)
     }

@@ -113,8 +113,19 @@ struct Settings: Sendable {
         }
     }
 
+    /// The HTTP listener: dyndns2 updates (`/nic/update`, `/update`, any path) and `/healthz`.
+    struct HTTP: Sendable {
+        /// Off unless set.
+        var listen: Endpoint?
+        var tlsCertificate: String?
+        var tlsKey: String?
+        /// Reverse proxies whose X-Forwarded-For is believed.
+        var trustedProxies: [AddressPrefix] = []
+    }
+
     var zone = Zone()
     var hosted: [HostedZone] = []
+    var http = HTTP()
     var server = Server()
     var store = Store()
     var dhcp = DHCP()

@@ -8,7 +8,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import DynamicDNS
+import Foundation
 import Timekeeping
+import WebService
 import ZoneTransfer
 import ZoneUpdate
 
@@ -19,6 +22,8 @@ struct Runtime {
     let group: MultiThreadedEventLoopGroup
     let pool: NIOThreadPool
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    /// SIGHUP: the HTTP listener rereads its certificate (kept alive with the runtime).
+    let reload: (any DispatchSourceSignal)?
     let zone: ZoneConfig
     let initial: ZoneSnapshot
     /// The start line's fields.
@@ -150,6 +155,20 @@ struct Runtime {
             }
         }
         if let secondary { services.append(.init(service: secondary)) }
+        var reload: (any DispatchSourceSignal)?
+        var httpSummary = "off"
+        if let listen = settings.http.listen {
+            do {
+                let web = try webService(settings.http, listen: listen, store: store, refresher: refresher, clock: clock,
+                                         group: group, pool: pool, logger: logger)
+                services.append(.init(service: web))
+                reload = reloadOnHangUp(web, logger: logger)
+                httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
+            } catch {
+                try? await server.close()
+                throw await abandon("HTTP listener: \(error)")
+            }
+        }
         if let forwarder = gate.forwarder {
             services.append(.init(service: UpstreamMonitor(forwarder: forwarder, logger: logger)))
         }
@@ -177,8 +196,10 @@ struct Runtime {
             "upstreams": "\(gate.forwarder.map { $0.policy.allUpstreams.map(\.description).joined(separator: " ") } ?? "none")",
             "dhcp": "\(settings.dhcp.enabled ? (watching.isEmpty ? "none" : watching.joined(separator: " ")) : "off")",
             "transfers": "\(describeTransfers(settings.transfer, zones: initial.transferApexes.count))",
+            "http": "\(httpSummary)",
         ]
-        return Runtime(group: group, pool: pool, services: services, zone: zoneConfig, initial: initial, summary: summary)
+        return Runtime(group: group, pool: pool, services: services, reload: reload, zone: zoneConfig, initial: initial,
+                       summary: summary)
     }
 
     /// RFC 2136 UPDATE of the hosted zones: keys from the store (a key made at the command line
@@ -208,6 +229,42 @@ struct Runtime {
                 try refresher.refresh()
             },
             clock: clock, pool: pool, logger: logger)
+    }
+
+    /// The dyndns2 update server on the HTTP listener: each answer's log line has its secrets
+    /// redacted.
+    static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher, clock: ServerClock,
+                           group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logger: Logger) throws -> WebService {
+        let backend = DynDNSStore(store: store, refresher: refresher, pool: pool, now: { clock.now() })
+        let dyndns = DynDNSService(backend: backend)
+        let tls = http.tlsCertificate.flatMap { cert in
+            http.tlsKey.map { WebServiceConfiguration.TLSFiles(certificateChain: cert, privateKey: $0) }
+        }
+        let configuration = WebServiceConfiguration(host: listen.address.description, port: listen.port, tls: tls,
+                                                    trustedProxies: http.trustedProxies)
+        return try WebService(configuration: configuration, eventLoopGroup: group, logger: logger) { request in
+            let outcome = await dyndns.handle(path: request.path, rawQuery: request.rawQuery, headers: request.headers,
+                                              peer: request.clientAddress, now: clock.now())
+            logger.info("dyndns2", metadata: ["request": "\(outcome.logLine)", "status": "\(outcome.http.status)"])
+            return HTTPUpdateResponse(outcome.http)
+        }
+    }
+
+    /// SIGHUP rereads the HTTP listener's certificate (a renewed one takes effect without a
+    /// restart; a broken file keeps the old one and says why).
+    static func reloadOnHangUp(_ web: WebService, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            do {
+                try web.reloadCertificates()
+                logger.info("HTTP listener: certificate reloaded")
+            } catch {
+                logger.error("HTTP listener: certificate not reloaded, the old one stays", metadata: ["error": "\(error)"])
+            }
+        }
+        source.resume()
+        return source
     }
 
     /// Stores an UPDATE's changes: addresses of a dynamic DNS host become that host's addresses

@@ -155,14 +155,14 @@ struct Runtime {
             }
         }
         if let secondary { services.append(.init(service: secondary)) }
-        var reload: (any DispatchSourceSignal)?
+        var web: WebService?
         var httpSummary = "off"
         if let listen = settings.http.listen {
             do {
-                let web = try webService(settings.http, listen: listen, store: store, refresher: refresher, clock: clock,
-                                         group: group, pool: pool, logger: logger)
-                services.append(.init(service: web))
-                reload = reloadOnHangUp(web, logger: logger)
+                let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, clock: clock,
+                                          group: group, pool: pool, logger: logger)
+                services.append(.init(service: made))
+                web = made
                 httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
             } catch {
                 try? await server.close()
@@ -198,7 +198,7 @@ struct Runtime {
             "transfers": "\(describeTransfers(settings.transfer, zones: initial.transferApexes.count))",
             "http": "\(httpSummary)",
         ]
-        return Runtime(group: group, pool: pool, services: services, reload: reload, zone: zoneConfig, initial: initial,
+        return Runtime(group: group, pool: pool, services: services, reload: reloadOnHangUp(web, logger: logger), zone: zoneConfig, initial: initial,
                        summary: summary)
     }
 
@@ -250,12 +250,14 @@ struct Runtime {
         }
     }
 
-    /// SIGHUP rereads the HTTP listener's certificate (a renewed one takes effect without a
-    /// restart; a broken file keeps the old one and says why).
-    static func reloadOnHangUp(_ web: WebService, logger: Logger) -> any DispatchSourceSignal {
+    /// SIGHUP (`systemctl reload`) rereads the HTTP listener's certificate (a renewed one takes
+    /// effect without a restart; a broken file keeps the old one and says why), and never stops
+    /// the daemon.
+    static func reloadOnHangUp(_ web: WebService?, logger: Logger) -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler {
+            guard let web else { return logger.info("SIGHUP: nothing to reload (no HTTPS listener)") }
             do {
                 try web.reloadCertificates()
                 logger.info("HTTP listener: certificate reloaded")

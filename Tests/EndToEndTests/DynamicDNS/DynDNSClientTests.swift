@@ -61,3 +61,36 @@ struct DynDNSClientTests {
         #expect(!server.daemon.log.contains(server.secret), "the token never reaches the log")
     }
 }
+
+extension DynDNSClientTests {
+    /// A renewed certificate takes effect on SIGHUP (`systemctl reload`), without a restart; a
+    /// daemon without an HTTPS listener ignores SIGHUP.
+    @Test func sighupReloadsTheCertificate() throws {
+        let server = try DynDNSServer(tls: true)
+        defer { server.cleanup() }
+        let cert = try #require(server.certificate), key = try #require(server.certificateKey)
+        let old = cert + ".old"
+        try FileManager.default.copyItem(atPath: cert, toPath: old)
+        let renewed = run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                                      "-subj", "/CN=renewed", "-addext", "subjectAltName=IP:127.0.0.1"])
+        try #require(renewed.status == 0, "\(renewed)")
+        // Before the signal the old certificate is still served.
+        #expect(run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", old, server.base + "/healthz"]).stdout == "200")
+        kill(server.daemon.pid, SIGHUP)
+        var served = ""
+        for _ in 0..<50 {
+            served = run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", cert, server.base + "/healthz"]).stdout
+            if served == "200" { break }
+            usleep(100_000)
+        }
+        #expect(served == "200", "the renewed certificate is served")
+        #expect(server.daemon.isRunning)
+        #expect(server.daemon.log.contains("certificate reloaded"), "\(server.daemon.log)")
+
+        let plain = try LannamedDaemon(["--no-forward", "--no-dhcp"])
+        defer { plain.cleanup() }
+        kill(plain.pid, SIGHUP)
+        usleep(300_000)
+        #expect(plain.isRunning && plain.answers("localhost.", "A") == ["127.0.0.1"])
+    }
+}

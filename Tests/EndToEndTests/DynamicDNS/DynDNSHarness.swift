@@ -11,6 +11,7 @@ final class DynDNSServer {
     let httpPort: UInt16
     let secret: String
     let certificate: String?
+    let certificateKey: String?
 
     var scheme: String { certificate == nil ? "http" : "https" }
     var base: String { "\(scheme)://127.0.0.1:\(httpPort)" }
@@ -20,7 +21,7 @@ final class DynDNSServer {
         let port = try LoopbackSocket.freePort()
         httpPort = port
         var arguments = ["--no-forward", "--no-dhcp", "--hosted-zone", Self.zone, "--http-listen", "127.0.0.1:\(port)"] + extra
-        var certificate: String?
+        var certificate: String?, certificateKey: String?
         let directory = try E2E.makeTempDirectory("dyndns-tls")
         if tls {
             let cert = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
@@ -29,8 +30,10 @@ final class DynDNSServer {
             try #require(made.status == 0, "\(made)", sourceLocation: sourceLocation)
             arguments += ["--tls-cert", cert, "--tls-key", key]
             certificate = cert
+            certificateKey = key
         }
         self.certificate = certificate
+        self.certificateKey = certificateKey
         daemon = try LannamedDaemon(arguments, sourceLocation: sourceLocation)
         for command in [["plan", "add", "basic", "--max-hosts", "3", "--min-interval", "0"],
                         ["account", "add", "shop", "--plan", "basic"],

@@ -4,14 +4,15 @@ import Testing
 
 extension TransferEndToEnd {
     /// A hosted zone (dynamic DNS operator's public zone) beside the LAN zone: answered to any
-    /// client, changed with `lannamed records`, and followed by an NSD secondary through its own
-    /// NOTIFY list and IXFR.
+    /// client, changed with `lannamed records`, and followed by NSD and Knot secondaries through
+    /// its own NOTIFY list and IXFR.
     @Suite(.serialized, .timeLimit(.minutes(2)))
     final class HostedZone {
-        @Test func servedPubliclyAndFollowedByNSD() throws {
+        @Test func servedPubliclyAndFollowedByNSDAndKnot() throws {
             let zone = "dyn.example.net"
             let primaryPort = try LoopbackSocket.freePort()
             let nsdPort = try LoopbackSocket.freePort()
+            let knotPort = try LoopbackSocket.freePort()
             // The forwarder is open to a network the tests never come from: hosted names must
             // still answer, forwarded ones must not.
             let daemon = try LannamedDaemon(
@@ -24,13 +25,16 @@ extension TransferEndToEnd {
                     ns-addresses = { "ns1.\(zone)" = ["203.0.113.53"] }
                     contact = "hostmaster@example.net"
                     records = ["@ MX 10 mail.example.org.", "@ TXT \\"v=spf1 -all\\""]
-                    notify = ["127.0.0.1:\(nsdPort)"]
+                    notify = ["127.0.0.1:\(nsdPort)", "127.0.0.1:\(knotPort)"]
                     """,
                 port: primaryPort)
             defer { daemon.cleanup() }
             let nsd = try SecondaryServer.start(.nsd, primary: ("127.0.0.1", primaryPort), zones: [zone], tsig: nil,
                                                 notifyNeedsKey: false, port: nsdPort)
             defer { nsd.cleanup() }
+            let knot = try SecondaryServer.start(.knot, primary: ("127.0.0.1", primaryPort), zones: [zone], tsig: nil,
+                                                 notifyNeedsKey: false, port: knotPort)
+            defer { knot.cleanup() }
 
             let soa = daemon.dig(["+norec", "\(zone).", "SOA"])
             #expect(soa.status == "NOERROR" && soa.flags.contains("aa"), "\(soa)")
@@ -46,6 +50,7 @@ extension TransferEndToEnd {
 
             let first = try #require(daemon.serial(zone))
             #expect(nsd.waitForSerial(zone, atLeast: first, timeout: 15) != nil, "\(nsd.log())")
+            #expect(knot.waitForSerial(zone, atLeast: first, timeout: 15) != nil, "\(knot.log())")
 
             // A record added at the command line: the daemon serves it, NSD follows by NOTIFY.
             let added = daemon.command("records", ["add", "shop.\(zone)", "A", "198.51.100.7"])
@@ -58,6 +63,9 @@ extension TransferEndToEnd {
             #expect(took != nil, "\(nsd.log())")
             #expect(nsd.dig(["+norec", "shop.\(zone).", "A"]).answer.map(\.data) == ["198.51.100.7"])
             #expect(nsd.axfrRecords(zone) == XFR.axfr(port: primaryPort, zone: zone))
+            #expect(knot.waitForSerial(zone, atLeast: second, timeout: 10) != nil, "\(knot.log())")
+            #expect(knot.axfrRecords(zone) == XFR.axfr(port: primaryPort, zone: zone))
+            #expect(knot.transferTypes(zone)?.last == "IXFR", "\(knot.log())")
             #expect(daemon.log.contains("IXFR"), "the change went by IXFR:\n\(daemon.log)")
 
             // A record the zone cannot hold is refused with a reason, and nothing changes.

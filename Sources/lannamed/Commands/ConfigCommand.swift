@@ -24,6 +24,12 @@ struct ConfigCommand: AsyncParsableCommand {
             printOut("\(config): OK")
             printOut("  zone \(settings.zone.name) (ttl \(settings.zone.ttl), \(settings.zone.hosts.count) names in the file)")
             printOut("  listen \(settings.server.listen.map(\.description).joined(separator: " "))")
+            for zone in settings.hosted {
+                printOut("  hosted zone \(zone.name) (\(zone.records.count) records in the file, NS \(zone.nameServers.isEmpty ? "ns1 on this server" : zone.nameServers.map(\.description).joined(separator: " ")))")
+            }
+            if let http = settings.http.listen {
+                printOut("  http \(http)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")")
+            }
             printOut("  database \(settings.store.database)")
             if !settings.forwarding.upstreams.isEmpty {
                 printOut("  upstreams \(settings.forwarding.upstreams.map(\.description).joined(separator: " "))")

@@ -81,3 +81,22 @@ public final class HostedZones: Sendable {
         return changed ? HostedZones(zones: out, skipped: skipped) : self
     }
 }
+
+extension HostedZones {
+    /// These zones with one of them patched (`TransferredZone.patched`); nil when the patch
+    /// needs a full build.
+    public func patching(_ apex: DomainName, with change: ZoneChange) -> HostedZones? {
+        guard let zone = zones[apex], let patched = zone.patched(change) else { return nil }
+        var all = Array(zones.values.filter { $0.apex != apex })
+        all.append(patched)
+        return HostedZones(zones: all, skipped: skipped)
+    }
+}
+
+extension ZoneSnapshot {
+    /// This snapshot with hosted zones replaced and the store state they belong to: an update
+    /// applied without rebuilding what did not change.
+    public func withHosted(_ hosted: HostedZones, state: ZoneState) -> ZoneSnapshot {
+        ZoneSnapshot(self, zones: zones, secondaries: secondaries, hosted: hosted, state: state)
+    }
+}

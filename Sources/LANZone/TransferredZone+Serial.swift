@@ -18,7 +18,8 @@ extension TransferredZone {
             nodes[apex] = apexNode
         }
         return TransferredZone(apex: apex, soa: newSOA, soaData: data, negativeSOA: negative, recordCount: recordCount,
-                               apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals, apexGlue: apexGlue)
+                               apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals, apexGlue: apexGlue,
+                               lineage: lineage)
     }
 
     /// Every record but the SOA, in no particular order (for digests and differences).

@@ -47,13 +47,17 @@ public final class TransferredZone: Sendable {
     /// Addresses of the apex name servers found in the zone, for the additional section of an
     /// NS answer at the apex.
     let apexGlue: [ResourceRecord]
+    /// Set on a zone made by `patched(_:)`: its parent and the change between them.
+    let lineage: Lineage?
 
     /// The SOA serial: the version of the zone, as IXFR and NOTIFY speak of it.
     public var serial: UInt32 { soaData.serial }
 
     /// Stores what `init(apex:owners:)` worked out; nothing else calls it.
     init(apex: DomainName, soa: ResourceRecord, soaData: SOA, negativeSOA: ResourceRecord, recordCount: Int,
-         apexLabelCount: Int, nodes: [DomainName: Node], referrals: [DomainName: Referral], apexGlue: [ResourceRecord]) {
+         apexLabelCount: Int, nodes: [DomainName: Node], referrals: [DomainName: Referral], apexGlue: [ResourceRecord],
+         lineage: Lineage? = nil) {
+        self.lineage = lineage
         self.apex = apex
         self.soa = soa
         self.soaData = soaData

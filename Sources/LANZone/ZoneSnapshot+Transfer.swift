@@ -222,6 +222,12 @@ extension ZoneSnapshot {
         guard let hosted, let before = old.hosted else { return }
         for (apex, zone) in hosted.zones {
             guard let oldZone = before.zones[apex], oldZone !== zone else { continue }
+            // A patched zone knows its change; the serial-only copy the journal makes keeps
+            // that lineage, so compare against the patch's parent by identity.
+            if let lineage = zone.lineage, lineage.parent == ObjectIdentifier(oldZone) {
+                if !(lineage.change.added.isEmpty && lineage.change.removed.isEmpty) { changes[apex] = lineage.change }
+                continue
+            }
             var oldRecords = Set<ResourceRecord>()
             oldZone.forEachDataRecord { oldRecords.insert($0) }
             var change = ZoneChange()

@@ -168,10 +168,11 @@ public final class ZoneSnapshot: Sendable {
     }
 
     /// A copy with other zone records (per-zone SOA serials), sharing the host data.
-    init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?, hosted: HostedZones?) {
+    init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?, hosted: HostedZones?,
+         state: ZoneState? = nil) {
         config = other.config
-        serial = other.serial
-        generation = other.generation
+        serial = state?.serial ?? other.serial
+        generation = state?.generation ?? other.generation
         hostCount = other.hostCount
         skipped = other.skipped
         self.zones = zones

@@ -118,3 +118,51 @@ struct HostedZoneTests {
         #expect(problem?.contains(words) == true, "\(problem ?? "nil")")
     }
 }
+
+@Suite("Hosted zones patched in place of a rebuild")
+struct HostedZonePatchTests {
+    let apex: DomainName = "dyn.example.net."
+    var config: HostedZoneConfig { HostedZoneConfig(apex: apex, nameServers: ["ns1.example.org."]) }
+
+    func build(_ hosts: [(DomainName, [IPAddress])]) -> TransferredZone {
+        let records = hosts.flatMap { config.dynamicRecords(name: $0.0, addresses: $0.1, wildcard: false) }
+        return HostedZones.build([config], serial: 7, records: [apex: records]).zones[apex]!
+    }
+
+    @Test func aPatchEqualsTheFullBuildAndKnowsItsChange() throws {
+        let before = build([("a.dyn.example.net.", ips("198.51.100.1")), ("b.dyn.example.net.", ips("198.51.100.2", "2001:db8::2"))])
+        let change = ZoneChange(
+            removed: before.rrset("b.dyn.example.net.", .a) + before.rrset("b.dyn.example.net.", .aaaa),
+            added: config.dynamicRecords(name: "b.dyn.example.net.", addresses: ips("198.51.100.3"), wildcard: false))
+        let patched = try #require(before.patched(change))
+        let rebuilt = build([("a.dyn.example.net.", ips("198.51.100.1")), ("b.dyn.example.net.", ips("198.51.100.3"))])
+        #expect(patched.records == rebuilt.records)
+        #expect(patched.recordCount == rebuilt.recordCount)
+        for name: DomainName in ["a.dyn.example.net.", "b.dyn.example.net.", "c.dyn.example.net.", apex] {
+            for type: RecordType in [.a, .aaaa, .any, .soa] {
+                #expect(render(patched.answer(Question(name: name, type: type))) == render(rebuilt.answer(Question(name: name, type: type))))
+            }
+        }
+        // The parent is untouched, and the snapshots' difference is the patch's own.
+        #expect(before.rrset("b.dyn.example.net.", .a).map(\.data) == [.a(IPv4Address(198, 51, 100, 2))])
+        let old = ZoneSnapshot(config: ZoneConfig(), hosts: [], state: ZoneState(serial: 7, generation: 1),
+                               hosted: HostedZones(zones: [before]))
+        let new = old.withHosted(try #require(old.hosted?.patching(apex, with: change)), state: ZoneState(serial: 8, generation: 2))
+        let difference = try #require(new.changes(since: old)[apex])
+        #expect(Set(difference.removed) == Set(change.removed) && Set(difference.added) == Set(change.added))
+        #expect(new.generation == 2)
+    }
+
+    @Test(arguments: ["new", "wildcard", "empties", "apex"])
+    func changesThatNeedAFullBuildAreRefused(kind: String) {
+        let zone = build([("a.dyn.example.net.", ips("198.51.100.1"))])
+        let change: ZoneChange
+        switch kind {
+        case "new": change = ZoneChange(added: config.dynamicRecords(name: "z.dyn.example.net.", addresses: ips("198.51.100.9"), wildcard: false))
+        case "wildcard": change = ZoneChange(added: [ResourceRecord(name: "*.a.dyn.example.net.", ttl: 60, data: .a(IPv4Address(198, 51, 100, 9)))])
+        case "empties": change = ZoneChange(removed: zone.rrset("a.dyn.example.net.", .a))
+        default: change = ZoneChange(added: [ResourceRecord(name: apex, ttl: 60, data: .txt([[1]]))])
+        }
+        #expect(zone.patched(change) == nil)
+    }
+}

@@ -1,3 +1,4 @@
+import DNSWire
 import Foundation
 import LANZone
 import NIOConcurrencyHelpers
@@ -69,6 +70,39 @@ public final class ZoneRefresher: Sendable {
             let state = try store.state()
             if state.generation == served.generation && started < staleAt.withLockedValue({ $0 }) { return served }
         }
+        return try rebuild(served: served, started: started)
+    }
+
+    /// A change to a hosted zone whose effect the caller knows: `write` runs (one store
+    /// transaction) and the served snapshot is patched with `change` (the records of that zone
+    /// that go and come, read from the served snapshot), without reading the store back or
+    /// building the zone again, when nothing else changed the store meanwhile (the generation
+    /// moved by exactly the one `write` made). Otherwise, or when the patch needs a full build,
+    /// the snapshot is rebuilt as `refresh` does. Either way the change answers before this returns.
+    public func publish(hostedChange change: (ZoneSnapshot) -> (apex: DomainName, change: ZoneChange)?,
+                        after write: () throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let served = hub.current
+        let started = clock.now()
+        let patch = change(served)
+        let before = try store.state()
+        do { try write() } catch let error as ZoneError { throw error } catch { throw ZoneError.store("\(error)") }
+        let after = try store.state()
+        guard after.generation != before.generation else { return }
+        if before.generation == served.generation, after.generation == before.generation + 1, let patch,
+           let zones = served.hosted?.patching(patch.apex, with: patch.change) {
+            var snapshot = served.withHosted(zones, state: after)
+            if let journal { snapshot = journal.advance(from: served, to: snapshot) }
+            hub.publish(snapshot)
+            lastRebuild.withLockedValue { $0 = clock.now() - started }
+            return
+        }
+        _ = try rebuild(served: served, started: started)
+    }
+
+    /// Reads the store, builds the snapshot, gives it its serials and publishes it.
+    private func rebuild(served: ZoneSnapshot, started: Double) throws(ZoneError) -> ZoneSnapshot {
         var snapshot = try Self.read(store: store, config: config, hosted: hosted, now: started)
         if !hosted.isEmpty {
             let next = (try? store.nextDynamicExpiry(after: started)) ?? nil

@@ -10,8 +10,28 @@ import NIOPosix
 struct DynDNSStore: DynDNSBackend {
     let store: HostStore
     let refresher: ZoneRefresher
+    /// The hosted zones, for the TTL of the records an update makes.
+    let zones: [HostedZoneConfig]
     let pool: NIOThreadPool
     let now: @Sendable () -> Double
+
+    /// What `changes` do to the served zone: each host's current addresses go, the new ones come.
+    /// Nil (the zone is rebuilt instead) when the hosts are in several zones or one has a wildcard.
+    static func change(_ changes: [DynamicAddressChange], in snapshot: ZoneSnapshot,
+                       zones: [HostedZoneConfig]) -> (apex: DomainName, change: ZoneChange)? {
+        guard let hosted = snapshot.hosted else { return nil }
+        var apex: DomainName?
+        var change = ZoneChange()
+        for host in changes {
+            guard let config = zones.filter({ host.host.isSubdomain(of: $0.apex) }).max(by: { $0.apex.labelCount < $1.apex.labelCount }),
+                  apex == nil || apex == config.apex, let zone = hosted.zones[config.apex] else { return nil }
+            apex = config.apex
+            if let star = try? host.host.prepending([UInt8(ascii: "*")]), !zone.records(at: star).isEmpty { return nil }
+            change.removed += zone.rrset(host.host, .a) + zone.rrset(host.host, .aaaa)
+            change.added += config.dynamicRecords(name: host.host, addresses: host.addresses, wildcard: false)
+        }
+        return apex.map { ($0, change) }
+    }
 
     func credential(secret: String, user: String?) async throws -> DynDNSCredential? {
         let store = store, now = now()
@@ -44,10 +64,12 @@ struct DynDNSStore: DynDNSBackend {
     func apply(_ changes: [DynDNSChange], account: String, now: Double) async -> Bool {
         let store = store, refresher = refresher
         let list = changes.map { DynamicAddressChange(host: $0.name, addresses: $0.ipv4.map(IPAddress.v4) + $0.ipv6.map(IPAddress.v6)) }
+        let zones = zones
         do {
             try await pool.runIfActive {
-                try store.applyDynamicUpdate(account: account, token: nil, changes: list, now: now)
-                try refresher.refresh()
+                try refresher.publish(hostedChange: { Self.change(list, in: $0, zones: zones) }) {
+                    try store.applyDynamicUpdate(account: account, token: nil, changes: list, now: now)
+                }
             }
             return true
         } catch {

@@ -159,8 +159,8 @@ struct Runtime {
         var httpSummary = "off"
         if let listen = settings.http.listen {
             do {
-                let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, clock: clock,
-                                          group: group, pool: pool, logger: logger)
+                let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
+                                          clock: clock, group: group, pool: pool, logger: logger)
                 services.append(.init(service: made))
                 web = made
                 httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
@@ -233,9 +233,10 @@ struct Runtime {
 
     /// The dyndns2 update server on the HTTP listener: each answer's log line has its secrets
     /// redacted.
-    static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher, clock: ServerClock,
-                           group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logger: Logger) throws -> WebService {
-        let backend = DynDNSStore(store: store, refresher: refresher, pool: pool, now: { clock.now() })
+    static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher,
+                           zones: [HostedZoneConfig], clock: ServerClock, group: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
+                           logger: Logger) throws -> WebService {
+        let backend = DynDNSStore(store: store, refresher: refresher, zones: zones, pool: pool, now: { clock.now() })
         let dyndns = DynDNSService(backend: backend)
         let tls = http.tlsCertificate.flatMap { cert in
             http.tlsKey.map { WebServiceConfiguration.TLSFiles(certificateChain: cert, privateKey: $0) }

@@ -1,0 +1,54 @@
+import DNSWire
+
+extension TransferredZone {
+    /// The zone with `change` applied to existing names only, sharing everything else: what a
+    /// dynamic update of a host's addresses needs, without rebuilding the zone. Nil when the
+    /// change needs the full build (a new name, a name that would become empty, a zone cut, a
+    /// wildcard, an SOA), and the caller rebuilds.
+    ///
+    /// The result remembers this zone and the change, so the difference between the two (for
+    /// the IXFR journal) costs nothing.
+    public func patched(_ change: ZoneChange) -> TransferredZone? {
+        var nodes = self.nodes
+        var touched: [DomainName: [ResourceRecord]] = [:]
+        var recordCount = self.recordCount
+        for record in change.removed + change.added {
+            guard record.type != .soa, record.type != .ns, record.type != .cname, record.type != .ds,
+                  record.name != apex, let node = nodes[record.name],
+                  node.flags.isDisjoint(with: [.cut, .occluded, .apex]), !node.isEmpty,
+                  !(record.name.wire.count > 2 && record.name.wire[0] == 1 && record.name.wire[1] == UInt8(ascii: "*"))
+            else { return nil }
+            if touched[record.name] == nil { touched[record.name] = node.all }
+        }
+        // What really changes: the zone's own records that go, and records it did not have.
+        var effective = ZoneChange()
+        for record in change.removed {
+            let kept = touched[record.name]!.filter { !($0.type == record.type && $0.data == record.data) }
+            effective.removed += touched[record.name]!.filter { $0.type == record.type && $0.data == record.data }
+            recordCount -= touched[record.name]!.count - kept.count
+            touched[record.name] = kept
+        }
+        for record in change.added {
+            var shared = record
+            shared.name = nodes.index(forKey: record.name).map { nodes.keys[$0] } ?? record.name
+            if !touched[record.name]!.contains(where: { $0.type == record.type && $0.data == record.data }) {
+                touched[record.name]!.append(shared)
+                effective.added.append(shared)
+                recordCount += 1
+            }
+        }
+        for (name, records) in touched {
+            guard !records.isEmpty else { return nil }
+            nodes[name]!.rrsets = Self.rrsets(from: records)
+        }
+        return TransferredZone(apex: apex, soa: soa, soaData: soaData, negativeSOA: negativeSOA, recordCount: recordCount,
+                               apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals, apexGlue: apexGlue,
+                               lineage: Lineage(parent: ObjectIdentifier(self), change: effective))
+    }
+}
+
+/// Where a patched zone came from: the zone it was made from and what changed.
+struct Lineage: Sendable {
+    let parent: ObjectIdentifier
+    let change: ZoneChange
+}

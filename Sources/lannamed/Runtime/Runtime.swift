@@ -225,8 +225,17 @@ struct Runtime {
             },
             fixed: { fixed[$0] ?? [] },
             apply: { apex, changes in
-                try applyUpdate(apex: apex, changes: changes, store: store, now: clock.now())
-                try refresher.refresh()
+                // The rules name the exact records that go and come: patch the served zone with
+                // them, unless a wildcard host's `*.NAME` follows the change (then rebuild).
+                try refresher.publish(hostedChange: { served in
+                    guard let zone = served.hosted?.zones[apex] else { return nil }
+                    for name in Set((changes.removed + changes.added).map(\.name)) {
+                        if let star = try? name.prepending([UInt8(ascii: "*")]), !zone.records(at: star).isEmpty { return nil }
+                    }
+                    return (apex, ZoneChange(removed: changes.removed, added: changes.added))
+                }) {
+                    try applyUpdate(apex: apex, changes: changes, store: store, now: clock.now())
+                }
             },
             clock: clock, pool: pool, logger: logger)
     }

@@ -154,7 +154,11 @@ let package = Package(
             "Forwarder", "DNSWire", "Timekeeping", .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        .testTarget(name: "ZoneUpdateTests", dependencies: ["ZoneUpdate", "ZoneTransfer", "DNSWire", "LANZone"]),
+        .testTarget(name: "ZoneUpdateTests", dependencies: [
+            "ZoneUpdate", "ZoneTransfer", "DNSWire", "LANZone", "Timekeeping",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "DNSWire", "LANZone"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPWatchTests", dependencies: ["DHCPWatch", "DHCPNames", "DNSWire", "LANZone", "Timekeeping"], exclude: ["Fixtures"]),
         .testTarget(name: "DHCPNamesTests", dependencies: [

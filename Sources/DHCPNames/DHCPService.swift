@@ -205,6 +205,8 @@ public final class DHCPService: Service {
                     logger.notice("dhcp: refused \(name) (\(reason)); registered as \(registeredAs)", metadata: meta)
                 case .unnamed:
                     logger.debug("dhcp: lease without a usable name; not registered", metadata: meta)
+                case .heldByUpdate(let name):
+                    logger.debug("dhcp: \(name) was registered by the DHCP server's UPDATE; the lease is its", metadata: meta)
                 }
             case .removal(let change, let removed):
                 guard removed else { continue }

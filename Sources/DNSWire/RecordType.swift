@@ -18,6 +18,8 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let ds = RecordType(43)
     public static let rrsig = RecordType(46)
     public static let dnskey = RecordType(48)
+    /// RFC 4701: DHCP servers' conflict-resolution records (RFC 4703), kept opaque.
+    public static let dhcid = RecordType(49)
     public static let https = RecordType(65)
     public static let caa = RecordType(257)
     public static let ixfr = RecordType(251)
@@ -26,7 +28,7 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     static let names: [UInt16: String] = [
         1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT", 28: "AAAA",
-        33: "SRV", 41: "OPT", 43: "DS", 46: "RRSIG", 48: "DNSKEY", 65: "HTTPS", 251: "IXFR",
+        33: "SRV", 41: "OPT", 43: "DS", 46: "RRSIG", 48: "DNSKEY", 49: "DHCID", 65: "HTTPS", 251: "IXFR",
         252: "AXFR", 255: "ANY", 257: "CAA",
     ]
 

@@ -9,8 +9,12 @@ public enum HostSource: String, Sendable, Hashable, Codable, CaseIterable {
     case config
     /// Learned from a DHCP lease.
     case dhcp
+    /// Registered by an RFC 2136 UPDATE from a DHCP server (Kea's DHCP-DDNS, ISC dhcpd) signed
+    /// with a LAN-zone key: the server that hands out the leases says what they are, so it beats
+    /// the sniffer, and the administrator's names beat it.
+    case update
 
-    /// Static and config names always win over learned ones.
+    /// Static and config names always win over learned ones (sniffed or updated).
     public var isAdministrative: Bool { self == .static || self == .config }
 }
 

@@ -88,6 +88,8 @@ public enum RegistrationOutcome: Sendable, Hashable {
     case refused(name: String, reason: String, registeredAs: String)
     /// No name from the client and no earlier name for this MAC: not registered.
     case unnamed
+    /// A DHCP server's UPDATE registered the address as `name` already: nothing to add.
+    case heldByUpdate(name: String)
 }
 
 /// An address whose lease has ended, for the daemon to probe or drop.
@@ -205,7 +207,8 @@ extension HostStore {
     static func register(_ db: Database, _ r: DeviceRegistration, protected: Set<String>) throws -> (RegistrationOutcome, Bool) {
         let rules = RegistrationRules(r, protected: protected)
         let device = try registeringDevice(db, mac: r.mac)
-        var rows = RegistrationRules.Rows(device: device, addressHolders: try addressHolders(db, r.address, besides: device?.id))
+        var rows = RegistrationRules.Rows(device: device, addressHolders: try addressHolders(db, r.address, besides: device?.id),
+                                          updatedHolder: try updatedHolder(db, r.address))
         while true {
             switch rules.decide(rows) {
             case .decided(let decision):
@@ -251,6 +254,14 @@ extension HostStore {
             """), arguments: [address.description, id ?? -1]).map {
             RegistrationRules.AddressHolder(id: $0[0], addressCount: $0[1])
         }
+    }
+
+    /// The name of the host an UPDATE registered with `address`.
+    static func updatedHolder(_ db: Database, _ address: IPAddress) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: """
+            SELECT h.name FROM host_address a JOIN host h ON h.id = a.host_id
+            WHERE a.address = ? AND h.source = 'update' LIMIT 1
+            """), arguments: [address.description])
     }
 
     /// The newest learned host (other than `id`) that `mac`'s device took `name` from.

@@ -198,7 +198,9 @@ public final class HostStore: Sendable {
     }
 
     /// Makes the hosts of `source` exactly `records` (used for the config file's hosts at start).
-    /// A name held by a host of another source is left to that host.
+    /// A name held by a host of another source is left to that host, unless that host was
+    /// learned (DHCP, UPDATE) and `source` is an administrator's: static and config names beat
+    /// learned ones.
     @discardableResult
     public func replace(source: HostSource, with records: [HostRecord], now: Double? = nil) throws(ZoneError) -> Int {
         let now = now ?? clock.now()
@@ -212,8 +214,13 @@ public final class HostStore: Sendable {
             }
             for record in records {
                 // A name held by a host of another source is left to that host.
-                if let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT source FROM host WHERE name = ?"), arguments: [record.name]),
-                   holder != source.rawValue { continue }
+                if let text = try String.fetchOne(db.cachedStatement(sql: "SELECT source FROM host WHERE name = ?"), arguments: [record.name]),
+                   text != source.rawValue {
+                    let holder = HostSource(rawValue: text) ?? .static
+                    if holder.isAdministrative || !source.isAdministrative { continue }
+                    // The learned host's addresses and lease summary give way with its name.
+                    try db.cachedStatement(sql: "DELETE FROM host WHERE name = ?").execute(arguments: [record.name])
+                }
                 if try Self.upsert(db, record, now: now) { changed += 1 }
             }
             if changed > 0 { try Self.bump(db, now: now) }
@@ -320,6 +327,7 @@ public final class HostStore: Sendable {
         registerZoneRecordMigrations(&migrator)
         registerDynamicMigrations(&migrator)
         registerUpdateKeyMigrations(&migrator)
+        registerHostUpdateMigrations(&migrator)
         return migrator
     }
 }

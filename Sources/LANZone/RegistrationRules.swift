@@ -13,6 +13,11 @@ import DNSWire
 /// keeps its name on the new address only (per address family); an address taken over by another
 /// device leaves its previous holder, which goes when it held nothing else.
 ///
+/// A DHCP server's UPDATE beats the sniffer (`HostSource.update`): a lease for an address an
+/// updated host holds is that host's already (one host, whatever name the sniffer read), and an
+/// updated host's name is never taken by a sniffed device (it gets `NAME-XXXX`, as for static
+/// hosts).
+///
 /// Which names the rules look at depends on what they find (a displaced holder's new name depends
 /// on its MAC), so the rows need not be complete: a name nobody said anything about makes
 /// `decide` return `.needs` instead, and the caller reads that and asks again.
@@ -141,13 +146,17 @@ struct RegistrationRules: Sendable {
         /// For a name the device may let go: the newest learned host it took that name from
         /// (nil: none), by name.
         var displaced: [String: Int64?]
+        /// The name of the host a DHCP server's UPDATE registered with the registration's
+        /// address, if any.
+        var updatedHolder: String?
 
         init(device: Device?, addressHolders: [AddressHolder] = [], names: Names = Names(),
-             displaced: [String: Int64?] = [:]) {
+             displaced: [String: Int64?] = [:], updatedHolder: String? = nil) {
             self.device = device
             self.addressHolders = addressHolders
             self.names = names
             self.displaced = displaced
+            self.updatedHolder = updatedHolder
         }
     }
 
@@ -214,6 +223,11 @@ struct RegistrationRules: Sendable {
     func decide(_ rows: Rows) -> Step {
         let r = registration
         let device = rows.device
+        // The DHCP server told us of this lease by UPDATE: the sniffed copy adds nothing, and a
+        // second name for the same address would only compete for its PTR.
+        if let updated = rows.updatedHolder {
+            return .decided(Decision(actions: [], outcome: .heldByUpdate(name: updated)))
+        }
         guard var name = r.name ?? device?.name else { return .decided(Decision(actions: [], outcome: .unnamed)) }
         var names = rows.names
         if let device { names[device.name] = .held(Holder(id: device.id, source: .dhcp, mac: r.mac)) }
@@ -253,7 +267,8 @@ struct RegistrationRules: Sendable {
                         return .needs(Lookups(holders: [nextUnknown(base: base, in: names)]))
                     }
                     name = free
-                    outcome = .refused(name: wanted, reason: "\(wanted) belongs to a \(holder.source.rawValue) host",
+                    let article = holder.source == .update ? "an" : "a"
+                    outcome = .refused(name: wanted, reason: "\(wanted) belongs to \(article) \(holder.source.rawValue) host",
                                        registeredAs: name)
                     break
                 }

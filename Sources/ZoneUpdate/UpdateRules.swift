@@ -11,7 +11,7 @@ public enum UpdateRules {
         public var isEmpty: Bool { removed.isEmpty && added.isEmpty }
     }
 
-    public static func evaluate(_ request: UpdateRequest, zone: TransferredZone, policy: UpdatePolicy,
+    public static func evaluate(_ request: UpdateRequest, zone: some UpdatableZone, policy: UpdatePolicy,
                                 fixed: Set<ResourceRecord>) -> Result<Changes, UpdateFailure> {
         let apex = zone.apex
         guard request.zoneType == .soa else { return .failure(UpdateFailure(.formErr, "the zone section's type is not SOA")) }
@@ -40,9 +40,8 @@ public enum UpdateRules {
             guard policy.allows(update.name, update.type) else {
                 return .failure(UpdateFailure(.refused, "the key may not change \(update.name) \(update.type)"))
             }
-            if update.recordClass == .in, let record = update.record,
-               !HostedRecordRules.types.contains(record.type) {
-                return .failure(UpdateFailure(.refused, "\(record.type) records are not kept in hosted zones"))
+            if update.recordClass == .in, let record = update.record, !zone.addableTypes.contains(record.type) {
+                return .failure(UpdateFailure(.refused, "\(record.type) records are not kept in \(apex)"))
             }
         }
         // Apply in order to a working copy of the names touched (sec. 3.4.2).
@@ -91,7 +90,7 @@ public enum UpdateRules {
     }
 
     /// Sec. 3.2: the first prerequisite that fails, as its RCODE.
-    static func checkPrerequisites(_ prerequisites: [UpdateRecord], zone: TransferredZone) -> UpdateFailure? {
+    static func checkPrerequisites(_ prerequisites: [UpdateRecord], zone: some UpdatableZone) -> UpdateFailure? {
         var expected: [RRsetKey: [RecordData]] = [:]
         for prerequisite in prerequisites {
             let name = prerequisite.name, type = prerequisite.type
@@ -121,7 +120,7 @@ public enum UpdateRules {
             }
         }
         for (key, values) in expected {
-            let present = Set(zone.rrset(key.name, key.type).map(\.data))
+            let present = Set(zone.records(at: key.name).filter { $0.type == key.type }.map(\.data))
             guard present == Set(values) else {
                 return UpdateFailure(.nxRRset, "\(key.name) \(key.type) is not exactly the RRset given")
             }

@@ -7,7 +7,7 @@ import NIOPosix
 import Timekeeping
 import ZoneTransfer
 
-/// Dynamic updates (RFC 2136) of the hosted zones, signed with TSIG (RFC 8945):
+/// Dynamic updates (RFC 2136) of the hosted zones and the LAN zone, signed with TSIG (RFC 8945):
 ///
 /// - unsigned: REFUSED; a key we do not know or a bad MAC: NOTAUTH with the TSIG error (RFC 8945
 ///   sec. 5.2); a zone we do not host: NOTAUTH;
@@ -17,6 +17,13 @@ import ZoneTransfer
 ///   next UPDATE (and every query) sees it; the serial, the IXFR journal and NOTIFY follow from
 ///   the publication as for any other change;
 /// - the answer is signed with the request's key.
+///
+/// The LAN zone (when `lan` is given) takes UPDATEs from DHCP servers (Kea's DHCP-DDNS, ISC
+/// dhcpd) signed with a key whose zone is the LAN zone: A and AAAA become hosts of source
+/// `update`, DHCID records are kept for the servers' conflict resolution, and the same key may
+/// send the PTR changes to any reverse zone (at or below `in-addr.arpa.` or `ip6.arpa.`, served
+/// yet or not): those are checked and answered NOERROR but never stored, since the PTRs always
+/// follow the hosts' addresses (`ReverseZoneView`).
 ///
 /// One UPDATE at a time: prerequisites are checked against the zone the change is applied to.
 public final class UpdateService: Sendable {
@@ -28,6 +35,7 @@ public final class UpdateService: Sendable {
     /// Records of a zone that come from the config (never removed by an UPDATE).
     let fixed: @Sendable (DomainName) -> Set<ResourceRecord>
     let apply: Apply
+    let lan: LANUpdates?
     let clock: ServerClock
     let pool: NIOThreadPool
     let logger: Logger
@@ -35,11 +43,12 @@ public final class UpdateService: Sendable {
 
     public init(snapshot: @escaping @Sendable () -> ZoneSnapshot, keys: @escaping @Sendable (DomainName) -> UpdateKey?,
                 fixed: @escaping @Sendable (DomainName) -> Set<ResourceRecord>, apply: @escaping Apply,
-                clock: ServerClock, pool: NIOThreadPool, logger: Logger) {
+                lan: LANUpdates? = nil, clock: ServerClock, pool: NIOThreadPool, logger: Logger) {
         self.snapshot = snapshot
         self.keys = keys
         self.fixed = fixed
         self.apply = apply
+        self.lan = lan
         self.clock = clock
         self.pool = pool
         self.logger = logger
@@ -89,13 +98,22 @@ public final class UpdateService: Sendable {
             return reply(header: header, zone: zoneQuestion, rcode: rcode, signedWith: signer)
         }
         guard request.zoneClass == .in else { return answer(.notAuth, "class \(request.zoneClass) is not served") }
-        guard key.policy.zone == request.zone else {
-            return answer(.refused, "the key is for \(key.policy.zone), not \(request.zone)")
-        }
 
         serial.lock()
         defer { serial.unlock() }
-        guard let zone = snapshot().hosted?.zones[request.zone] else {
+        let current = snapshot()
+        let hostedZone = current.hosted?.zones[request.zone]
+        let lanKey = lan != nil && key.policy.zone == current.config.origin
+        // A LAN-zone key may send the PTR half of a DHCP server's update to the reverse zones.
+        let reverse = lanKey && hostedZone == nil && ReverseZoneView.isReverse(request.zone)
+        guard key.policy.zone == request.zone || reverse else {
+            return answer(.refused, "the key is for \(key.policy.zone), not \(request.zone)")
+        }
+        if hostedZone == nil, let lan, lanKey {
+            if reverse { return answerReverse(request, snapshot: current, answer: answer) }
+            return answerLAN(request, lan: lan, snapshot: current, policy: key.policy, answer: answer)
+        }
+        guard let zone = hostedZone else {
             return answer(.notAuth, "\(request.zone) is not a hosted zone of this server")
         }
         switch UpdateRules.evaluate(request, zone: zone, policy: key.policy, fixed: fixed(request.zone)) {
@@ -110,6 +128,53 @@ public final class UpdateService: Sendable {
                 return answer(.servFail, "not stored: \(error)")
             }
             return answer(.noError, "\(changes.removed.count) removed, \(changes.added.count) added")
+        }
+    }
+
+    /// An UPDATE of the LAN zone: the rules against the snapshot and the stored DHCIDs, then
+    /// each name's addresses and DHCIDs to the store (which refuses administrators' names).
+    func answerLAN(_ request: UpdateRequest, lan: LANUpdates, snapshot: ZoneSnapshot, policy: UpdatePolicy,
+                   answer: (ResponseCode, String) -> [UInt8]) -> [UInt8] {
+        let view = LANZoneView(snapshot: snapshot, dhcid: lan.dhcid, sniffed: lan.sniffed)
+        switch UpdateRules.evaluate(request, zone: view, policy: policy, fixed: []) {
+        case .failure(let failure):
+            return answer(failure.rcode, failure.why)
+        case .success(let changes):
+            guard !changes.isEmpty else { return answer(.noError, "no change") }
+            let updates = UpdateRules.hostUpdates(changes, zone: view)
+            let outcome: HostUpdateOutcome
+            do {
+                outcome = try lan.apply(updates)
+            } catch {
+                logger.error("UPDATE could not be stored", metadata: ["zone": "\(request.zone)", "error": "\(error)"])
+                return answer(.servFail, "not stored: \(error)")
+            }
+            switch outcome {
+            case .refused(let name, let reason):
+                return answer(.refused, "\(name) not registered: \(reason)")
+            case .applied:
+                let described = updates.map { update in
+                    var parts = [update.name]
+                    if let addresses = update.addresses {
+                        parts.append(addresses.isEmpty ? "removed" : addresses.map(\.description).joined(separator: " "))
+                    }
+                    if let dhcid = update.dhcid { parts.append("\(dhcid.count) DHCID") }
+                    return parts.joined(separator: " ")
+                }
+                return answer(.noError, "hosts (source update): \(described.joined(separator: "; "))")
+            }
+        }
+    }
+
+    /// A DHCP server's PTR changes in a reverse zone: checked, never stored (the PTRs follow the
+    /// A/AAAA records).
+    func answerReverse(_ request: UpdateRequest, snapshot: ZoneSnapshot, answer: (ResponseCode, String) -> [UInt8]) -> [UInt8] {
+        let view = ReverseZoneView(apex: request.zone, snapshot: snapshot)
+        switch UpdateRules.evaluate(request, zone: view, policy: UpdatePolicy(zone: request.zone), fixed: []) {
+        case .failure(let failure):
+            return answer(failure.rcode, failure.why)
+        case .success(let changes):
+            return answer(.noError, "reverse zone: \(changes.removed.count) removed, \(changes.added.count) added, not stored (PTRs follow the A/AAAA records)")
         }
     }
 

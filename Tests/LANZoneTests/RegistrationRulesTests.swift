@@ -197,6 +197,21 @@ struct RegistrationRulesTests {
                 .updateBinding(address, leaseEnd: 2000, state: .acknowledged),
                 summary(),
              ])),
+        Case(why: "a lease whose address an UPDATE registered is that host's: nothing to do",
+             registration: register("laptop"),
+             rows: Rows(device: nil, updatedHolder: "laptop"),
+             expected: decided(.heldByUpdate(name: "laptop"), [])),
+        Case(why: "the same under another name the sniffer read: still one host",
+             registration: register("my-laptop"),
+             rows: Rows(device: nil, names: Names(free: ["my-laptop"]), updatedHolder: "laptop"),
+             expected: decided(.heldByUpdate(name: "laptop"), [])),
+        Case(why: "an updated host's name is not taken by another device: NAME-XXXX",
+             registration: register("laptop"),
+             rows: Rows(device: nil, names: Names(held: ["laptop": Holder(id: 9, source: .update)], free: ["laptop-0b02"])),
+             expected: decided(.refused(name: "laptop", reason: "laptop belongs to an update host", registeredAs: "laptop-0b02"), [
+                .insertDevice(name: "laptop-0b02", note: "laptop belongs to an update host"),
+                .addBinding(address, leaseEnd: 2000, state: .acknowledged),
+             ])),
         Case(why: "a new device only requested",
              registration: register("phone", state: .requested),
              rows: Rows(device: nil, names: Names(free: ["phone"])),
@@ -209,6 +224,40 @@ struct RegistrationRulesTests {
     @Test(arguments: cases)
     func rule(_ row: Case) {
         #expect(Rules(row.registration, protected: Self.protected).decide(row.rows) == row.expected)
+    }
+
+    struct ClaimCase: Sendable, CustomTestStringConvertible {
+        var why: String
+        var name: String
+        var holder: Holder?
+        var sharesAddress: Bool
+        var expected: UpdateClaim
+        var testDescription: String { why }
+    }
+
+    /// An UPDATE's claim on a name: static/config > UPDATE > DHCP sniffing.
+    static let claims: [ClaimCase] = [
+        ClaimCase(why: "a free name: a new host", name: "laptop", holder: nil, sharesAddress: false, expected: .insert),
+        ClaimCase(why: "a static host: refused", name: "printer", holder: Holder(id: 1, source: .static), sharesAddress: true,
+                  expected: .refuse("printer belongs to a static host")),
+        ClaimCase(why: "a config host: refused", name: "nas", holder: Holder(id: 2, source: .config), sharesAddress: false,
+                  expected: .refuse("nas belongs to a config host")),
+        ClaimCase(why: "a protected name, whatever the case: refused", name: "WPAD", holder: nil, sharesAddress: false,
+                  expected: .refuse("WPAD is a protected name")),
+        ClaimCase(why: "the apex: refused", name: "@", holder: nil, sharesAddress: false,
+                  expected: .refuse("the zone's apex is not a host")),
+        ClaimCase(why: "an earlier UPDATE's host: replaced", name: "laptop", holder: Holder(id: 3, source: .update),
+                  sharesAddress: false, expected: .replace(host: 3)),
+        ClaimCase(why: "the sniffed copy of the same lease: adopted with its MAC", name: "laptop", holder: dhcp(4, macA),
+                  sharesAddress: true, expected: .adopt(host: 4, keepsMAC: true)),
+        ClaimCase(why: "a sniffed host with other addresses: adopted without its MAC", name: "laptop", holder: dhcp(5, macA),
+                  sharesAddress: false, expected: .adopt(host: 5, keepsMAC: false)),
+    ]
+
+    @Test(arguments: claims)
+    func updateClaim(_ row: ClaimCase) {
+        #expect(UpdateClaim.decide(name: row.name, holder: row.holder, sharesAddress: row.sharesAddress,
+                                   protected: Self.protected) == row.expected)
     }
 
     @Test(arguments: [

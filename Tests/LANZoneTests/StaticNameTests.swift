@@ -114,6 +114,6 @@ struct ZoneErrorTests {
 
     @Test func administrativeSources() {
         #expect(HostSource.allCases.filter(\.isAdministrative) == [.static, .config])
-        #expect(HostSource.allCases.map(\.rawValue) == ["static", "config", "dhcp"])
+        #expect(HostSource.allCases.map(\.rawValue) == ["static", "config", "dhcp", "update"])
     }
 }

@@ -7,7 +7,7 @@ import ZoneTransfer
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "TSIG keys for dynamic updates (RFC 2136) of the hosted zones: nsupdate, knsupdate, certbot, routers.",
+        abstract: "TSIG keys for dynamic updates (RFC 2136) of the hosted zones and the LAN zone: nsupdate, certbot, routers, DHCP servers.",
         subcommands: [Add.self, List.self, Remove.self]
     )
 
@@ -22,8 +22,8 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a key for one hosted zone and print it once as ALGORITHM:NAME:SECRET (what nsupdate -y takes).",
-            discussion: "Without --name or --subtree the key may change any name of the zone. Example, a key for ACME DNS-01 of one host: keys add acme-shop --zone dyn.example.net --name _acme-challenge.shop.dyn.example.net --type TXT")
+            abstract: "Make a key for one hosted zone or the LAN zone and print it once as ALGORITHM:NAME:SECRET (what nsupdate -y takes).",
+            discussion: "Without --name or --subtree the key may change any name of the zone. A key for the LAN zone (--zone lan) is for a DHCP server (Kea's DHCP-DDNS, ISC dhcpd): its names become hosts of source update, and it may also send the PTR updates to the reverse zones (accepted, not stored: PTRs follow the addresses). Example, a key for ACME DNS-01 of one host: keys add acme-shop --zone dyn.example.net --name _acme-challenge.shop.dyn.example.net --type TXT")
         @Argument(help: "The key's name (a DNS name, e.g. kea-ddns or router-shop).") var name: String
         @Option(name: .customLong("name"), help: "Names it may change exactly; repeatable.") var nameGrant: [String] = []
         @Option(help: "Names it may change at and below; repeatable.") var subtree: [String] = []
@@ -33,11 +33,13 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (store, settings) = try KeysCommand.open(options)
-            guard let zoneText = options.zone else { throw fail("--zone ZONE: the hosted zone the key may update") }
+            guard let zoneText = options.zone else { throw fail("--zone ZONE: the hosted zone, or the LAN zone, the key may update") }
             let zone: DomainName
             do { zone = try Settings.parseZoneName(zoneText, what: "--zone") } catch { throw fail(error.description) }
-            guard settings.hostedZoneNames.contains(zone) else {
-                throw fail("\(zone) is not a hosted zone (hosted: \(settings.hostedZoneNames.map(\.description).joined(separator: ", ")); add [[zones]] or --hosted-zone)")
+            // The LAN zone's key is for DHCP servers (Kea's DHCP-DDNS, ISC dhcpd): it also covers
+            // the PTR updates they send to the reverse zones.
+            guard settings.hostedZoneNames.contains(zone) || zone == settings.zone.name else {
+                throw fail("\(zone) is neither the LAN zone (\(settings.zone.name)) nor a hosted zone (hosted: \(settings.hostedZoneNames.map(\.description).joined(separator: ", ")); add [[zones]] or --hosted-zone)")
             }
             let keyName: DomainName
             do { keyName = try DomainName(parsing: name.hasSuffix(".") ? name : name + ".", origin: .root) } catch {

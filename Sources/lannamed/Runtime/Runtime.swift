@@ -103,8 +103,10 @@ struct Runtime {
             await secondary?.load()
         }
         let refresher = ZoneRefresher(store: store, hub: hub, config: zoneConfig, hosted: hosted, journal: journal, clock: clock)
-        let updates = hosted.isEmpty ? nil : updateService(hosted: hosted, store: store, hub: hub, refresher: refresher,
-                                                           clock: clock, pool: pool, logger: logger)
+        // A primary always takes UPDATEs: the LAN zone's from DHCP servers, the hosted zones'.
+        let updates = settings.transfer.secondaryOf != nil ? nil
+            : updateService(hosted: hosted, zone: zoneConfig, protected: protectedNames(settings, zone: zoneConfig), store: store,
+                            hub: hub, refresher: refresher, clock: clock, pool: pool, logger: logger)
         var updateHandler: TransferService.UpdateHandler?
         if let updates {
             updateHandler = { bytes, remote, send in updates.handle(bytes, from: remote, send: send) }
@@ -202,9 +204,11 @@ struct Runtime {
                        summary: summary)
     }
 
-    /// RFC 2136 UPDATE of the hosted zones: keys from the store (a key made at the command line
-    /// works at once), changes stored and published before the answer leaves.
-    static func updateService(hosted: [HostedZoneConfig], store: HostStore, hub: SnapshotHub, refresher: ZoneRefresher,
+    /// RFC 2136 UPDATE of the hosted zones and the LAN zone: keys from the store (a key made at
+    /// the command line works at once), changes stored and published before the answer leaves.
+    /// LAN-zone names become hosts of source `update` (never a static or protected name).
+    static func updateService(hosted: [HostedZoneConfig], zone: ZoneConfig, protected: Set<String>, store: HostStore,
+                              hub: SnapshotHub, refresher: ZoneRefresher,
                               clock: ServerClock, pool: NIOThreadPool, logger: Logger) -> UpdateService {
         let fixed = Dictionary(hosted.map { ($0.apex, Set($0.baseRecords(serial: 0).filter { $0.type != .soa })) },
                                uniquingKeysWith: { $1 })
@@ -237,6 +241,8 @@ struct Runtime {
                     try applyUpdate(apex: apex, changes: changes, store: store, now: clock.now())
                 }
             },
+            lan: LANUpdates(store: store, zone: zone, protected: protected, now: { clock.now() },
+                            publish: { try refresher.refresh() }),
             clock: clock, pool: pool, logger: logger)
     }
 
@@ -339,10 +345,7 @@ struct Runtime {
             }
         }
         let watching = interfaces + settings.dhcp.pcapFiles.map { "file:\($0)" }
-        let serverLabel = zone.serverName.labels(relativeTo: zone.origin)?.first.map {
-            [String(decoding: $0, as: UTF8.self).lowercased()]
-        } ?? []
-        let protected = Set(settings.dhcp.protectedNames.map { $0.lowercased() } + ["wpad", "isatap", "localhost"] + serverLabel)
+        let protected = protectedNames(settings, zone: zone)
         let publisher = DHCPService.Publisher(refresh: { try refresher.refresh() },
                                               lastRebuild: { refresher.lastRebuild.withLockedValue { $0 } })
         let service = DHCPService(
@@ -350,6 +353,15 @@ struct Runtime {
             options: .init(requestedLifetime: settings.dhcp.requestedLifetime, protected: protected),
             clock: clock, loop: loop, pool: pool, logger: logger)
         return (service, watching)
+    }
+
+    /// Names no learned host gets (sniffed or updated), lower-cased: the configured ones, WPAD
+    /// and ISATAP (RFC 5887 attacks), localhost and the server's own name.
+    static func protectedNames(_ settings: Settings, zone: ZoneConfig) -> Set<String> {
+        let serverLabel = zone.serverName.labels(relativeTo: zone.origin)?.first.map {
+            [String(decoding: $0, as: UTF8.self).lowercased()]
+        } ?? []
+        return Set(settings.dhcp.protectedNames.map { $0.lowercased() } + ["wpad", "isatap", "localhost"] + serverLabel)
     }
 
     /// Runs every service until SIGTERM or SIGINT.

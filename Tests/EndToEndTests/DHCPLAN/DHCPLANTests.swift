@@ -38,7 +38,7 @@ struct DHCPLANTests {
             return
         }
 
-        let result = try Self.runScript(mode: mode, binary: binary)
+        let result = try Self.runScript(Self.script, mode: mode, binary: binary)
         print("""
             ===== Tests/e2e/dhcp-lan.sh \(mode) (exit \(result.status)\(result.timedOut ? ", timed out" : ""), \
             \(String(format: "%.1f", result.elapsed)) s) =====
@@ -56,11 +56,11 @@ struct DHCPLANTests {
         var elapsed: Double
     }
 
-    /// Runs `bash dhcp-lan.sh MODE` with stdout and stderr in one file (no pipe to fill up),
+    /// Runs `bash SCRIPT [MODE]` (dhcp-lan.sh, kea-ddns.sh) with stdout and stderr in one file (no pipe to fill up),
     /// bounded by `timeout`. Spawned with a clean signal mask (`Spawned`): the script and every
     /// client it starts must see our SIGTERM and the signals that make udhcpc renew and release.
     /// On timeout: SIGTERM (the script cleans up), 20 s of grace, SIGKILL, and 5 s more at most.
-    static func runScript(mode: String, binary: String) throws -> ScriptResult {
+    static func runScript(_ script: URL, mode: String?, binary: String) throws -> ScriptResult {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-dhcp-lan-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
 
@@ -68,11 +68,12 @@ struct DHCPLANTests {
         environment["LANNAMED"] = binary
         environment["NOTIFY_SOCKET"] = nil
         let start = E2E.now()
-        let script = try Spawned("/bin/bash", [Self.script.path, mode], environment: environment, output: log.path, truncate: true)
-        let timedOut = !script.wait(upTo: timeout)
-        if timedOut { script.stop(grace: 20, hard: 5) }
+        let spawned = try Spawned("/bin/bash", [script.path] + (mode.map { [$0] } ?? []), environment: environment,
+                                  output: log.path, truncate: true)
+        let timedOut = !spawned.wait(upTo: timeout)
+        if timedOut { spawned.stop(grace: 20, hard: 5) }
         let elapsed = E2E.now() - start
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? "(no output)"
-        return ScriptResult(status: script.status ?? -1, output: output, timedOut: timedOut, elapsed: elapsed)
+        return ScriptResult(status: spawned.status ?? -1, output: output, timedOut: timedOut, elapsed: elapsed)
     }
 }

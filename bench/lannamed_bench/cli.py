@@ -21,6 +21,8 @@ Scenarios (--scenarios, comma-separated, default all):
     dhcp          a 100,000-lease capture replayed with --pcap-file, timed until the last name
                   answers; and 1,000 DHCP transactions/s replayed with tcpreplay onto a veth in a
                   network namespace made for the run, ACK-on-the-wire to name-answering latency
+    rfc2136       RFC 2136 UPDATEs with TSIG (dnsperf -u, 20 outstanding, one delete+add each) on a
+                  100,000-name hosted zone: lannamed against Knot and BIND 9
 
 Method (see BENCHMARKS.md): the server under test is pinned to CPU 1 with taskset, dnsperf (and
 any upstream server) to CPU 0; the contenders of a round run one after the other in a rotated
@@ -48,10 +50,11 @@ from .scenario_dhcp import report_dhcp, run_dhcp_live, run_dhcp_replay
 from .scenario_failover import report_failover, run_failover
 from .scenario_forward import report_forwarding, run_forwarding
 from .scenario_lan import report, run_scenario
+from .scenario_rfc2136 import BINARIES as UPDATE_BINARIES, report_rfc2136, run_rfc2136
 from .scenario_scaling import SCALING, report_scaling, run_scaling
 
 
-SCENARIOS = ["lan", "forward-warm", "forward-miss", "failover", "scaling", "dhcp"]
+SCENARIOS = ["lan", "forward-warm", "forward-miss", "failover", "scaling", "dhcp", "rfc2136"]
 
 
 def require(tools):
@@ -75,6 +78,8 @@ def main():
                         help="distinct questions of the forwarded warm-cache list (3/4 A, 1/4 AAAA)")
     parser.add_argument("--dhcp-leases", type=int, default=100_000, help="leases in the --pcap-file replay")
     parser.add_argument("--dhcp-rate", type=int, default=1000, help="DHCP transactions/s of the live replay (0: skip)")
+    parser.add_argument("--update-servers", default="lannamed,knot,bind", help="rfc2136 contenders (of lannamed, knot, bind)")
+    parser.add_argument("--update-names", type=int, default=100_000, help="names of the rfc2136 zone")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "lannamed"))
     parser.add_argument("--baseline", help="another lannamed build, timed as lannamed-base in the same rounds "
                         "(lan, forward-warm, forward-miss) and run after this one (dhcp)")
@@ -106,6 +111,7 @@ def main():
         args.failover_servers, failover_modes = "lannamed", ["kill"]
         scaling_hosts, scaling_variants = 200, SCALING[:2]
         args.dhcp_leases, args.dhcp_rate = 1000, 0
+        args.update_servers, args.update_names = "lannamed", 300
         debug = os.path.join(ROOT, ".build", "debug", "lannamed")
         if os.path.exists(debug):
             args.binary = debug
@@ -130,6 +136,9 @@ def main():
         require(["knotd"] + [BINARIES[s] for s in forwarders if not s.startswith("lannamed")])
     if "failover" in scenarios:
         require(["knotd"] + [BINARIES[s] for s in failover_servers if not s.startswith("lannamed")])
+    update_servers = [s for s in args.update_servers.split(",") if s]
+    if "rfc2136" in scenarios:
+        require([UPDATE_BINARIES[s] for s in update_servers if s != "lannamed"])
     if "scaling" in scenarios:
         require(["nsd"] if any(v[1] == "nsd" for v in scaling_variants) else [])
     raw = {}
@@ -192,6 +201,18 @@ def main():
             raw["dhcp-baseline"] = {"replay": replay, "live": live}
             print("Baseline build (--baseline):\n\n" + report_dhcp(replay, args.dhcp_leases, live, live_params) + "\n",
                   flush=True)
+    if "rfc2136" in scenarios:
+        note(f"scenario: RFC 2136 updates, {args.update_names:,}-name zone")
+        update_duration = max(args.duration, 1.0)
+        results = run_rfc2136(args.update_names, update_servers, args.rounds, update_duration, args.binary,
+                              smoke=args.smoke)
+        raw["rfc2136"] = results
+        print(report_rfc2136(results, update_duration) + "\n", flush=True)
+        if args.smoke:
+            bad = [n for n, r in results["rounds"].items()
+                   if not any(x.get("ok") and not x.get("wrong_after") for x in r)]
+            if bad:
+                sys.exit(f"bench smoke: no valid RFC 2136 run for {bad}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1, default=str)

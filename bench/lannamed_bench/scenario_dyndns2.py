@@ -22,7 +22,7 @@ from .contenders import Server
 from .dnsquery import dns_query
 from .procs import CLIENT_CPU, cpu_seconds, free_port, rss_mib
 from .report import fmt, note, summarize
-from .scenario_rfc2136 import ZONE, wait_idle
+from .scenario_rfc2136 import ZONE, busiest_threads, threads_by_name, wait_idle
 
 ACCOUNT = "fleet"
 PER_TOKEN = 25          # requests per token and run: under the limit of 30 a minute
@@ -191,12 +191,14 @@ def run_wrk(server, data, duration, tokens, offset, connections=CONNECTIONS):
         f.write(LUA % {"tokens": ", ".join(f'"{basic(t)}"' for t in tokens), "names": data["names"], "offset": offset,
                        "zone": ZONE})
     before = cpu_seconds(server.proc.pid)
+    threads_before = threads_by_name(server.proc.pid)
     args = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--timeout", "30s",
             "-s", script, f"https://127.0.0.1:{server.http_port}"]
     out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 90)
     after = wait_idle(server.proc.pid)
     counts = {k: int(v) for k, v in re.findall(r"^COUNT (\S+) (\d+)$", out.stdout, re.M)}
-    result = {"cpu": after - before, "counts": counts, "good": counts.get("good", 0)}
+    result = {"cpu": after - before, "counts": counts, "good": counts.get("good", 0),
+              "threads": busiest_threads(threads_before, threads_by_name(server.proc.pid))}
     match = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
     result["rps"] = float(match.group(1)) if match else None
     result["ups"] = result["good"] / duration
@@ -409,4 +411,8 @@ def report_dyndns2(all_results, duration, sample_rate):
                      f"{results['tokens']} tokens of the account (at most {PER_TOKEN} requests each, under the limit of 30 a "
                      f"minute per token); one token alone, 60 requests back to back: {first.get('one_token')}.")
     lines.append("- CPU per update: lannamed's CPU time (utime+stime, until idle after the run) over the `good` answers.")
+    for results in all_results:
+        if results["rounds"]:
+            lines.append(f"- {results['names']:,} hosts, lannamed's busiest threads in the last round (CPU s): "
+                         f"{results['rounds'][-1].get('threads')}.")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ import time
 
 from .contenders import Server
 from .dnsquery import check_answers
-from .procs import CLIENT_CPU, children_cpu, cpu_seconds, rss_mib
+from .procs import CLIENT_CPU, children_cpu, cpu_seconds, process_tree, rss_mib
 from .report import fmt, note, summarize
 
 ZONE = "dyn.example.net"
@@ -187,12 +187,38 @@ def wait_idle(pid, quiet=0.3, limit=60):
     return last
 
 
+def threads_by_name(pid):
+    """CPU seconds of a process tree's threads, summed by thread name (where the time goes)."""
+    totals = {}
+    for member in process_tree(pid):
+        try:
+            tids = os.listdir(f"/proc/{member}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{member}/task/{tid}/stat") as f:
+                    text = f.read()
+                name = text[text.index("(") + 1:text.rindex(")")]
+                fields = text.rsplit(")", 1)[1].split()
+                totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                continue
+    return totals
+
+
+def busiest_threads(before, after, count=3):
+    spent = {name: after[name] - before.get(name, 0) for name in after}
+    return [(name, round(seconds, 2)) for name, seconds in sorted(spent.items(), key=lambda x: -x[1])[:count] if seconds > 0.01]
+
+
 def dnsperf_updates(server, data, duration):
     algorithm, name, secret = data["key"]
     args = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-u", "-s", "127.0.0.1", "-p", str(server.port), "-d",
             data["updates"], "-l", str(duration), "-q", str(OUTSTANDING), "-t", "30", "-y",
             f"{algorithm}:{name}:{secret}", "-n", "1"]
     before = cpu_seconds(server.proc.pid)
+    threads_before = threads_by_name(server.proc.pid)
     client_before = children_cpu()
     start = time.monotonic()
     out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 90).stdout
@@ -200,7 +226,8 @@ def dnsperf_updates(server, data, duration):
     client_after = children_cpu()
     # Updates still queued in the server when dnsperf stopped are finished (and charged) too.
     after = wait_idle(server.proc.pid)
-    result = {"cpu": after - before, "client_cpu": client_after - client_before, "elapsed": elapsed, "rcodes": {}}
+    result = {"cpu": after - before, "client_cpu": client_after - client_before, "elapsed": elapsed, "rcodes": {},
+              "threads": busiest_threads(threads_before, threads_by_name(server.proc.pid))}
     for line in out.splitlines():
         line = line.strip()
         if line.startswith("Updates sent:"):
@@ -264,7 +291,8 @@ def run_rfc2136(names, servers, rounds, duration, binary, smoke=False):
                     results[name].append(result)
                     note(f"  round {round_index + 1} {name}: {result.get('ups', 0):,.0f} updates/s, "
                          f"{result['us_per_update']:,.0f} us/update, {result['ok']:,} NOERROR of {result.get('sent', 0):,} sent, "
-                         f"rcodes {result['rcodes']}, rss {result['rss']:.1f} MiB, start {startup:.2f} s")
+                         f"rcodes {result['rcodes']}, rss {result['rss']:.1f} MiB, start {startup:.2f} s, "
+                         f"busiest threads (CPU s) {result['threads']}")
                     if smoke and not result["ok"]:
                         note(result.get("dnsperf_output", ""))
                 finally:
@@ -309,4 +337,7 @@ def report_rfc2136(results, duration):
     lines += ["", f"lannamed's database took {fmt(results['import_s'])} s to import the {names:,} records "
               f"(`lannamed records import`). CPU per update is the server's CPU time (utime+stime of its process "
               f"tree, until it is idle after the run) over the updates sent."]
+    for name, runs in rounds.items():
+        if runs and runs[-1].get("threads"):
+            lines.append(f"Busiest threads of {name} in the last round (CPU s): {runs[-1]['threads']}.")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ configurable): one token is shown against that limit, and the load itself is spr
 tokens of the same account, each kept under the limit for the run."""
 import base64
 import http.client
+import json
 import os
 import re
 import shutil
@@ -206,7 +207,16 @@ def run_wrk(server, data, duration, tokens, offset, connections=CONNECTIONS):
     latency = re.search(r"^LATENCY (\d+) (\d+) (\d+)$", out.stdout, re.M)
     if latency:
         result["http_p50_ms"], result["http_p99_ms"] = int(latency.group(1)) / 1000, int(latency.group(2)) / 1000
-    result["us_per_update"] = result["cpu"] / result["good"] * 1e6 if result["good"] else float("nan")
+    # The server's own count of good updates: those still queued when wrk stopped were done (and
+    # their CPU counted) after it, without wrk seeing their answers.
+    usage = subprocess.run([data["binary"], "ddns", "usage", "--json", "--database", os.path.join(server.work, "lannamed.sqlite"),
+                            "--config", data["empty_config"], "--hosted-zone", ZONE], capture_output=True, text=True, timeout=60)
+    try:
+        result["stored_good"] = sum(entry["good"] for entry in json.loads(usage.stdout))
+    except (ValueError, KeyError, TypeError):
+        result["stored_good"] = result["good"]
+    done = max(result["stored_good"], result["good"])
+    result["us_per_update"] = result["cpu"] / done * 1e6 if done else float("nan")
     if not result["good"]:
         result["wrk_output"] = (out.stdout + out.stderr)[-1500:]
     return result
@@ -416,7 +426,8 @@ def run_dyndns2(names, rounds, duration, binary, samples, sample_rate, load_toke
                     timed.stop()
             results.append(result)
             note(f"  round {round_index + 1}: {result['ups']:,.0f} good updates/s ({fmt(result['rps'], 0)} requests/s, "
-                 f"answers {result['counts']}), {result['us_per_update']:,.0f} us/update, HTTP p50 "
+                 f"answers {result['counts']}, {result['stored_good']:,} good in the store), "
+                 f"{result['us_per_update']:,.0f} us/update, HTTP p50 "
                  f"{fmt(result.get('http_p50_ms'))} ms; update to answer p50 {fmt(result.get('answer_p50_ms'))} ms, "
                  f"p99 {fmt(result.get('answer_p99_ms'))} ms ({result.get('samples')} timed, {result.get('failed', 0)} failed); "
                  f"by the NSD secondary "
@@ -462,7 +473,10 @@ def report_dyndns2(all_results, duration, sample_rate):
                  "with the new address, polled every 0.5 ms; the NSD secondary (NOTIFY, then IXFR) polled every 2 ms. "
                  "Timed updates per round: " + "; ".join(
                      f"{r['names']:,} hosts {[x.get('samples') for x in r['rounds']]}" for r in all_results) + ".")
-    lines.append("- CPU per update: lannamed's CPU time (utime+stime, until idle after the run) over the `good` answers.")
+    lines.append("- CPU per update: lannamed's CPU time (utime+stime, until idle after the run) over the good updates "
+                 "it counted itself (`ddns usage`: requests still queued when wrk stopped are done after it); "
+                 "updates/s: good answers wrk saw in its run. Good updates in the store per round: " + "; ".join(
+                     f"{r['names']:,} hosts {[x.get('stored_good') for x in r['rounds']]}" for r in all_results) + ".")
     for results in all_results:
         if results["rounds"]:
             lines.append(f"- {results['names']:,} hosts, lannamed's busiest threads in the last round (CPU s): "

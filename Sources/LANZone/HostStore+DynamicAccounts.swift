@@ -127,6 +127,50 @@ extension HostStore {
         }
     }
 
+    /// Adds many hosts to one account in one transaction (`lannamed ddns host import`), each
+    /// after the same rules as `addDynamicHost` (a name of several labels may lie below a host
+    /// added earlier in the list). All or nothing: one bad name, a name taken, or going over the
+    /// plan's limit fails the whole list. The generation moves once.
+    /// - Returns: the hosts added, in the order given.
+    @discardableResult
+    public func importDynamicHosts(_ texts: [String], account: String, wildcard: Bool = false, hostedZones: [DomainName],
+                                   now: Double) throws(DynamicDNSError) -> [DynamicHost] {
+        guard !texts.isEmpty else { return [] }
+        return try dynamicWrite { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT a.id, a.name, p.name, p.max_hosts, p.zones FROM ddns_account a JOIN ddns_plan p ON p.id = a.plan_id
+                WHERE a.name = ?
+                """, arguments: [account]) else { throw DynamicDNSError.notFound("account", account) }
+            let accountID: Int64 = row[0]
+            let accountName: String = row[1], plan: String = row[2], maximum: Int = row[3]
+            let planZones = Self.names(row[4])
+            var owned = try String.fetchAll(db, sql: "SELECT fqdn FROM ddns_host WHERE account_id = ?", arguments: [accountID])
+                .compactMap { try? DomainName($0) }
+            guard owned.count + texts.count <= maximum else {
+                throw DynamicDNSError.invalid("account \(accountName) has \(owned.count) hosts; \(texts.count) more would go over "
+                                              + "the \(maximum) of plan \(plan)")
+            }
+            let taken = try db.cachedStatement(sql: "SELECT id FROM ddns_host WHERE fqdn = ?")
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO ddns_host (fqdn, zone, account_id, wildcard, created) VALUES (?, ?, ?, ?, ?)
+                """)
+            var added: [DynamicHost] = []
+            added.reserveCapacity(texts.count)
+            for text in texts {
+                let name = try DynamicHostName(text, hostedZones: hostedZones, planZones: planZones, plan: plan,
+                                               account: accountName, accountHosts: owned)
+                if try Int64.fetchOne(taken, arguments: [name.fqdn.description]) != nil {
+                    throw DynamicDNSError.exists("host", name.fqdn.description)
+                }
+                try insert.execute(arguments: [name.fqdn.description, name.zone.description, accountID, wildcard, now])
+                owned.append(name.fqdn)
+                added.append(DynamicHost(fqdn: name.fqdn, zone: name.zone, account: accountName, wildcard: wildcard, created: now))
+            }
+            try Self.bump(db, now: now)
+            return added
+        }
+    }
+
     /// Removes a host and its addresses (tokens that named it no longer can update it).
     public func removeDynamicHost(_ text: String, now: Double) throws(DynamicDNSError) {
         let name = (try? DomainName(parsing: text.hasSuffix(".") ? text : text + ".", origin: .root))?.lowercased.description ?? text

@@ -53,6 +53,50 @@ extension HostStore {
         }
     }
 
+    /// Adds many records to a hosted zone in one transaction (`lannamed records import`), with
+    /// `addZoneRecord`'s meaning for each: a record already stored with the same owner, type and
+    /// data keeps its row and takes the new TTL. The generation moves once, if anything changed.
+    /// All or nothing: a record outside the zone fails the whole import.
+    /// - Returns: how many records were added, and how many were there already.
+    @discardableResult
+    public func importZoneRecords(_ records: [ResourceRecord], apex: DomainName, source: String = "import",
+                                  now: Double? = nil) throws(ZoneError) -> (added: Int, existing: Int) {
+        let now = now ?? clock.now()
+        if let outside = records.first(where: { !$0.name.isSubdomain(of: apex) }) {
+            throw ZoneError.outsideZone(outside.name.description, apex.description)
+        }
+        guard !records.isEmpty else { return (0, 0) }
+        return try write { db in
+            let apexKey = Data(apex.lowercasedWire)
+            let select = try db.cachedStatement(sql: "SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?")
+            let update = try db.cachedStatement(sql: "UPDATE zone_record SET record = ? WHERE id = ?")
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            var added = 0, existing = 0, changed = false
+            for record in records {
+                let owner = Data(record.name.lowercasedWire)
+                let found = try Row.fetchAll(select, arguments: [apexKey, owner, Int(record.type.rawValue)]).first { row in
+                    RecordCodec.decode([UInt8](row["record"] as Data))?.first?.data == record.data
+                }
+                if let found {
+                    existing += 1
+                    if RecordCodec.decode([UInt8](found["record"] as Data))?.first?.ttl != record.ttl {
+                        try update.execute(arguments: [Data(RecordCodec.encode([record])), found["id"] as Int64])
+                        changed = true
+                    }
+                } else {
+                    try insert.execute(arguments: [apexKey, owner, Int(record.type.rawValue), Data(RecordCodec.encode([record])),
+                                                   source, now])
+                    added += 1
+                    changed = true
+                }
+            }
+            if changed { try Self.bump(db, now: now) }
+            return (added, existing)
+        }
+    }
+
     /// Removes the records at `name` in `apex`: all of them, those of `type`, or the one with
     /// `data`. Returns how many went.
     @discardableResult

@@ -94,6 +94,29 @@ struct HostStoreDynamicDNSTests {
         #expect(error?.description == "account shop has 3 of 3 hosts (plan basic)")
     }
 
+    @Test func importedHostsComeInOneTransactionOrNotAtAll() throws {
+        let directory = try TemporaryDirectory()
+        let store = try HostStore(path: directory.databasePath)
+        try store.addDynamicPlan(DynamicPlan(name: "bulk", maxHosts: 2000, minInterval: 0))
+        try store.addDynamicAccount(name: "fleet", plan: "bulk", now: Self.t0)
+        let before = try store.state().generation
+        let names = (1...1000).map { "H\($0).dyn.example.net" } + ["www.h7.dyn.example.net"]
+        let added = try store.importDynamicHosts(names, account: "fleet", hostedZones: Self.zones, now: Self.t0)
+        #expect(added.count == 1001)
+        #expect(added.first?.fqdn == "h1.dyn.example.net.")
+        #expect(try store.state().generation == before + 1)
+        #expect(try store.activeDynamicHosts(now: Self.t0).count == 1001)
+        // One refused name (reserved, taken, or past the plan's limit): nothing of the list is added.
+        for (list, want) in [(["new1.dyn.example.net", "mail.dyn.example.net"], "reserved"),
+                             (["new1.dyn.example.net", "h5.dyn.example.net"], "already exists"),
+                             ((0..<1000).map { "more\($0).dyn.example.net" }, "would go over the 2000 of plan bulk")] {
+            let error = dynamicError { try store.importDynamicHosts(list, account: "fleet", hostedZones: Self.zones, now: Self.t0) }
+            #expect(error?.description.contains(want) == true, "\(String(describing: error))")
+        }
+        #expect(try store.activeDynamicHosts(now: Self.t0).count == 1001)
+        #expect(try store.state().generation == before + 1)
+    }
+
     @Test func namesAreCheckedAgainstThePlanAndOtherAccounts() throws {
         let directory = try TemporaryDirectory()
         let store = try Self.store(directory)

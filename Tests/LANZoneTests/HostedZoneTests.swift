@@ -102,6 +102,33 @@ struct HostedZoneTests {
         #expect(try store.zoneRecords().isEmpty)
     }
 
+    @Test func importedRecordsComeInOneTransaction() throws {
+        let directory = try TemporaryDirectory()
+        let store = try HostStore(path: directory.databasePath)
+        let kept = ResourceRecord(name: "h1.dyn.example.net.", ttl: 60, data: .a(IPv4Address(192, 0, 2, 1)))
+        try store.addZoneRecord(kept, apex: apex)
+        let before = try store.state().generation
+        var retimed = kept
+        retimed.ttl = 300
+        let records = [retimed] + (2...1000).map { ResourceRecord(name: try! DomainName("h\($0).dyn.example.net."), ttl: 60,
+                                                                  data: .a(IPv4Address(192, 0, 2, UInt8($0 % 256)))) }
+        let result = try store.importZoneRecords(records + [records[5]], apex: apex)
+        #expect(result.added == 999)
+        #expect(result.existing == 2)
+        #expect(try store.state().generation == before + 1)
+        let stored = try store.zoneRecords()[apex] ?? []
+        #expect(stored.count == 1000)
+        #expect(stored.first == retimed)
+        // Nothing changes: no new generation.
+        #expect(try store.importZoneRecords(records, apex: apex) == (added: 0, existing: 1000))
+        #expect(try store.state().generation == before + 1)
+        // One record outside the zone: none of the list is stored.
+        let outside = ResourceRecord(name: "x.example.org.", ttl: 1, data: .a(IPv4Address(192, 0, 2, 1)))
+        let fresh = ResourceRecord(name: "new.dyn.example.net.", ttl: 1, data: .a(IPv4Address(192, 0, 2, 9)))
+        #expect(throws: ZoneError.self) { try store.importZoneRecords([fresh, outside], apex: apex) }
+        #expect(try store.zoneRecords()[apex]?.count == 1000)
+    }
+
     @Test(arguments: [
         ("www CNAME shop", ["www A 192.0.2.1"], "a CNAME must be alone"),
         ("www A 192.0.2.1", ["www CNAME shop"], "is a CNAME"),

@@ -7,6 +7,8 @@ overview that --help prints). Where things are:
     scenario_failover.py  failover: the primary upstream SIGKILLed or SIGSTOPped under a query stream
     scenario_scaling.py   scaling: one core against two
     scenario_dhcp.py      dhcp: the --pcap-file replay and the live replay in a network namespace
+    scenario_rfc2136.py   rfc2136: RFC 2136 UPDATEs with TSIG (dnsperf -u) against Knot and BIND 9
+    scenario_dyndns2.py   dyndns2: updates over keep-alive HTTPS (wrk), update-to-answer latency
     dhcp_probe.py         the live DHCP replay's probe (run inside the namespace)
     callgrind.py          --callgrind: instruction profile under valgrind
     contenders.py         the servers and their configs (lannamed, NSD, Knot, Unbound, dnsmasq, null)

@@ -21,6 +21,10 @@ Scenarios (--scenarios, comma-separated, default all):
     dhcp          a 100,000-lease capture replayed with --pcap-file, timed until the last name
                   answers; and 1,000 DHCP transactions/s replayed with tcpreplay onto a veth in a
                   network namespace made for the run, ACK-on-the-wire to name-answering latency
+    rfc2136       RFC 2136 UPDATEs with TSIG (dnsperf -u, 20 outstanding, one delete+add each) on a
+                  100,000-name hosted zone: lannamed against Knot and BIND 9
+    dyndns2       dyndns2 updates over keep-alive HTTPS (wrk) to 1,000 and 100,000 hosts of one
+                  account; and the time from an update until lannamed answers the new address
 
 Method (see BENCHMARKS.md): the server under test is pinned to CPU 1 with taskset, dnsperf (and
 any upstream server) to CPU 0; the contenders of a round run one after the other in a rotated
@@ -45,13 +49,15 @@ from .contenders import BINARIES
 from .dhcp_probe import dhcp_probe
 from .report import note
 from .scenario_dhcp import report_dhcp, run_dhcp_live, run_dhcp_replay
+from .scenario_dyndns2 import report_dyndns2, run_dyndns2
 from .scenario_failover import report_failover, run_failover
 from .scenario_forward import report_forwarding, run_forwarding
 from .scenario_lan import report, run_scenario
+from .scenario_rfc2136 import BINARIES as UPDATE_BINARIES, report_rfc2136, run_rfc2136
 from .scenario_scaling import SCALING, report_scaling, run_scaling
 
 
-SCENARIOS = ["lan", "forward-warm", "forward-miss", "failover", "scaling", "dhcp"]
+SCENARIOS = ["lan", "forward-warm", "forward-miss", "failover", "scaling", "dhcp", "rfc2136", "dyndns2"]
 
 
 def require(tools):
@@ -75,6 +81,15 @@ def main():
                         help="distinct questions of the forwarded warm-cache list (3/4 A, 1/4 AAAA)")
     parser.add_argument("--dhcp-leases", type=int, default=100_000, help="leases in the --pcap-file replay")
     parser.add_argument("--dhcp-rate", type=int, default=1000, help="DHCP transactions/s of the live replay (0: skip)")
+    parser.add_argument("--update-servers", default="lannamed,knot,bind", help="rfc2136 contenders (of lannamed, knot, bind)")
+    parser.add_argument("--update-names", type=int, default=100_000, help="names of the rfc2136 zone")
+    parser.add_argument("--ddns-hosts", type=int, action="append", help="dyndns2 host counts (default 1000 and 100000)")
+    parser.add_argument("--ddns-tokens", type=int, default=200,
+                        help="dyndns2 tokens the load is spread over (each may make 30 requests a minute)")
+    parser.add_argument("--ddns-samples", type=int, default=300, help="dyndns2 updates timed until answered (0: skip)")
+    parser.add_argument("--ddns-sample-rate", type=int, default=20, help="dyndns2 timed updates per second")
+    parser.add_argument("--no-ddns-secondary", dest="ddns_secondary", action="store_false",
+                        help="time dyndns2 updates on lannamed only, without an NSD secondary")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "lannamed"))
     parser.add_argument("--baseline", help="another lannamed build, timed as lannamed-base in the same rounds "
                         "(lan, forward-warm, forward-miss) and run after this one (dhcp)")
@@ -106,6 +121,8 @@ def main():
         args.failover_servers, failover_modes = "lannamed", ["kill"]
         scaling_hosts, scaling_variants = 200, SCALING[:2]
         args.dhcp_leases, args.dhcp_rate = 1000, 0
+        args.update_servers, args.update_names = "lannamed", 300
+        args.ddns_hosts, args.ddns_tokens, args.ddns_samples, args.ddns_secondary = [200], 20, 5, False
         debug = os.path.join(ROOT, ".build", "debug", "lannamed")
         if os.path.exists(debug):
             args.binary = debug
@@ -130,6 +147,11 @@ def main():
         require(["knotd"] + [BINARIES[s] for s in forwarders if not s.startswith("lannamed")])
     if "failover" in scenarios:
         require(["knotd"] + [BINARIES[s] for s in failover_servers if not s.startswith("lannamed")])
+    update_servers = [s for s in args.update_servers.split(",") if s]
+    if "rfc2136" in scenarios:
+        require([UPDATE_BINARIES[s] for s in update_servers if s != "lannamed"])
+    if "dyndns2" in scenarios:
+        require(["wrk", "openssl"] + (["nsd"] if args.ddns_secondary and args.ddns_samples else []))
     if "scaling" in scenarios:
         require(["nsd"] if any(v[1] == "nsd" for v in scaling_variants) else [])
     raw = {}
@@ -192,6 +214,33 @@ def main():
             raw["dhcp-baseline"] = {"replay": replay, "live": live}
             print("Baseline build (--baseline):\n\n" + report_dhcp(replay, args.dhcp_leases, live, live_params) + "\n",
                   flush=True)
+    if "rfc2136" in scenarios:
+        note(f"scenario: RFC 2136 updates, {args.update_names:,}-name zone")
+        update_duration = max(args.duration, 1.0)
+        results = run_rfc2136(args.update_names, update_servers, args.rounds, update_duration, args.binary,
+                              smoke=args.smoke)
+        raw["rfc2136"] = results
+        print(report_rfc2136(results, update_duration) + "\n", flush=True)
+        if args.smoke:
+            bad = [n for n, r in results["rounds"].items()
+                   if not any(x.get("ok") and not x.get("wrong_after") for x in r)]
+            if bad:
+                sys.exit(f"bench smoke: no valid RFC 2136 run for {bad}")
+    if "dyndns2" in scenarios:
+        all_results = []
+        update_duration = max(args.duration, 1.0)
+        for count in args.ddns_hosts or [1000, 100000]:
+            note(f"scenario: dyndns2 over HTTPS, {count:,} hosts")
+            results = run_dyndns2(count, args.rounds, update_duration, args.binary, args.ddns_samples,
+                                  args.ddns_sample_rate, args.ddns_tokens, secondary=args.ddns_secondary,
+                                  smoke=args.smoke)
+            all_results.append(results)
+            if args.smoke:
+                bad = [r for r in results["rounds"] if not r["good"] or (args.ddns_samples and r.get("failed"))]
+                if bad or not results["rounds"]:
+                    sys.exit(f"bench smoke: dyndns2 with {count} hosts: no good updates, or updates never answered")
+        raw["dyndns2"] = all_results
+        print(report_dyndns2(all_results, update_duration, args.ddns_sample_rate) + "\n", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1, default=str)

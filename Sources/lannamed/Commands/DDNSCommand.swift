@@ -159,7 +159,7 @@ extension DDNSCommand {
     }
 
     struct Host: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add and remove hosts.", subcommands: [Add.self, Remove.self])
+        static let configuration = CommandConfiguration(abstract: "Add and remove hosts.", subcommands: [Add.self, Import.self, Remove.self])
 
         struct Add: DDNSAction {
             static let configuration = CommandConfiguration(
@@ -176,6 +176,33 @@ extension DDNSCommand {
                 let host = try store.addDynamicHost(name, account: account, wildcard: wildcard, hostedZones: settings.hostedZoneNames,
                                                     now: now)
                 return "added \(host.fqdn)\(wildcard ? " (and *.\(host.fqdn))" : "") to account \(host.account)"
+            }
+        }
+
+        struct Import: DDNSAction {
+            static let configuration = CommandConfiguration(
+                abstract: "Add the hosts listed in a file (one full name a line) to an account, in one transaction.",
+                discussion: "Each name after the rules of host add; blank lines and # comments are skipped. Nothing is added if any name is refused or the plan's host limit would be passed.")
+            @Argument(help: "The file (- for standard input).") var file: String
+            @Option(help: "The account they belong to.") var account: String
+            @Flag(help: "Answer names below each host with its addresses too.") var wildcard = false
+            @OptionGroup var options: StoreOptions
+
+            func output(now: Double) throws(DynamicDNSError) -> String {
+                let text: String
+                do {
+                    text = file == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                        : try String(contentsOfFile: file, encoding: .utf8)
+                } catch { throw .invalid("\(file): \(error.localizedDescription)") }
+                let names = text.split(separator: "\n").compactMap { line -> String? in
+                    let name = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                        .trimmingCharacters(in: .whitespaces)
+                    return name.isEmpty ? nil : name
+                }
+                let (store, settings) = try DDNSCommand.open(options)
+                let hosts = try store.importDynamicHosts(names, account: account, wildcard: wildcard,
+                                                         hostedZones: settings.hostedZoneNames, now: now)
+                return "added \(hosts.count) host\(hosts.count == 1 ? "" : "s") to account \(account.lowercased())"
             }
         }
 

@@ -8,7 +8,7 @@ struct RecordsCommand: AsyncParsableCommand {
         commandName: "records",
         abstract: "List, add and remove static records of the hosted zones (a running daemon serves changes within a second).",
         discussion: "NAME is a full name in a hosted zone (www.dyn.example.net, or the zone itself for its apex). The zones come from [[zones]] in the config or --hosted-zone.",
-        subcommands: [List.self, Add.self, Remove.self]
+        subcommands: [List.self, Add.self, Import.self, Remove.self]
     )
 
     /// The store, the hosted zones, and the zone that holds `name` (the deepest one).
@@ -95,6 +95,100 @@ struct RecordsCommand: AsyncParsableCommand {
         static func quoteIfNeeded(_ word: String) -> String {
             guard word.contains(where: { $0 == " " || $0 == "\t" }) || word.isEmpty else { return word }
             return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the records of a zone-file fragment, one transaction per zone (what records add does for each line).",
+            discussion: "One record a line: OWNER [TTL] [IN] TYPE DATA, as records add takes them; names without a final dot are relative to $ORIGIN (default: the only hosted zone). $ORIGIN and $TTL lines, blank lines and ; comments are read; parentheses are not. Nothing is stored if any line is wrong.")
+        @Argument(help: "The file (- for standard input).") var file: String
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let (store, settings, _) = try RecordsCommand.open(options)
+            let text: String
+            do {
+                text = file == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                    : try String(contentsOfFile: file, encoding: .utf8)
+            } catch { throw fail("\(file): \(error.localizedDescription)") }
+            let zones = Dictionary(settings.hosted.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+            var origin: DomainName? = settings.hosted.count == 1 ? settings.hosted[0].name : nil
+            var defaultTTL: UInt32?
+            var byZone: [DomainName: [ResourceRecord]] = [:]
+            // What each name holds already (config, stored, earlier lines), for the rules of records add.
+            var atName: [DomainName: [ResourceRecord]] = [:]
+            do {
+                for (apex, records) in try store.zoneRecords() where zones[apex] != nil {
+                    for record in records { atName[record.name, default: []].append(record) }
+                }
+            } catch { throw fail(error.description) }
+            for zone in settings.hosted {
+                for record in zone.records { atName[record.name, default: []].append(record) }
+            }
+            var number = 0
+            for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                number += 1
+                let line = Self.withoutComment(String(rawLine)).trimmingCharacters(in: .whitespaces)
+                guard !line.isEmpty else { continue }
+                func problem(_ why: String) -> ExitCode { fail("\(file):\(number): \(why)") }
+                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                if words[0].uppercased() == "$ORIGIN" {
+                    guard words.count == 2, let name = try? DomainName(parsing: words[1], origin: origin ?? .root) else {
+                        throw problem("$ORIGIN takes one name")
+                    }
+                    origin = name
+                    continue
+                }
+                if words[0].uppercased() == "$TTL" {
+                    guard words.count == 2, let ttl = UInt32(words[1]), ttl <= 2_147_483_647 else { throw problem("$TTL takes seconds") }
+                    defaultTTL = ttl
+                    continue
+                }
+                guard let base = origin else {
+                    throw problem("no $ORIGIN yet, and more than one hosted zone: which zone are the names in?")
+                }
+                let record: ResourceRecord
+                do { record = try RecordText.parse(line, origin: base, defaultTTL: defaultTTL ?? 0) } catch {
+                    throw problem(error.description)
+                }
+                guard let apex = zones.keys.filter({ record.name.isSubdomain(of: $0) }).max(by: { $0.labelCount < $1.labelCount }),
+                      let zone = zones[apex] else {
+                    throw problem("\(record.name) is in none of the hosted zones")
+                }
+                var placed = record
+                if defaultTTL == nil, !Self.hasTTL(line) { placed.ttl = zone.ttl }
+                let existing = atName[placed.name] ?? []
+                if let why = HostedRecordRules.problem(adding: placed, existing: existing, apex: apex) { throw problem(why) }
+                atName[placed.name, default: []].append(placed)
+                byZone[apex, default: []].append(placed)
+            }
+            for (apex, records) in byZone.sorted(by: { $0.key.description < $1.key.description }) {
+                do {
+                    let (added, existing) = try store.importZoneRecords(records, apex: apex)
+                    printOut("\(apex): added \(added) record\(added == 1 ? "" : "s")\(existing > 0 ? ", \(existing) already there" : "")")
+                } catch { throw fail(error.description) }
+            }
+            if byZone.isEmpty { printOut("no records in \(file)") }
+        }
+
+        /// The line up to a `;` outside quotes.
+        static func withoutComment(_ line: String) -> String {
+            var quoted = false, escaped = false
+            for index in line.indices {
+                let character = line[index]
+                if escaped { escaped = false; continue }
+                if character == "\\" { escaped = true } else if character == "\"" { quoted.toggle() } else if character == ";" && !quoted {
+                    return String(line[..<index])
+                }
+            }
+            return line
+        }
+
+        /// True when the word after the owner is a TTL.
+        static func hasTTL(_ line: String) -> Bool {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return words.count > 1 && UInt32(words[1]) != nil
         }
     }
 

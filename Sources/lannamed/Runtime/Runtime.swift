@@ -36,6 +36,9 @@ struct Runtime {
     /// Opens the store, builds the first snapshot, binds every listener and makes the services;
     /// a failure says why in one sentence, with nothing left running.
     static func build(_ settings: Settings, clock: ServerClock, logger: Logger) async throws(Failure) -> Runtime {
+        // SIGHUP must never end the daemon, also while it starts (listeners answer before the
+        // reload handler is in place).
+        signal(SIGHUP, SIG_IGN)
         var settings = settings
         if settings.transfer.secondaryOf != nil && settings.dhcp.enabled {
             // The primary's zone is the truth on a secondary: its DHCP watcher feeds the zone.
@@ -270,7 +273,6 @@ struct Runtime {
     /// effect without a restart; a broken file keeps the old one and says why), and never stops
     /// the daemon.
     static func reloadOnHangUp(_ web: WebService?, logger: Logger) -> any DispatchSourceSignal {
-        signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler {
             guard let web else { return logger.info("SIGHUP: nothing to reload (no HTTPS listener)") }

@@ -53,17 +53,7 @@ public final class HostedZones: Sendable {
 
     /// The deepest hosted zone that holds `name`.
     func enclosing(_ name: DomainName) -> TransferredZone? {
-        let count = name.labelCount
-        var current = name
-        var currentCount = count
-        for depth in depths where depth <= count {
-            while currentCount > depth {
-                current = current.parent
-                currentCount -= 1
-            }
-            if let zone = zones[current] { return zone }
-        }
-        return nil
+        DeepestApex.lookup(name, in: zones, depths: depths)
     }
 
     /// A copy whose zones carry these SOA serials.

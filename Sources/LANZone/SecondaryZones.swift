@@ -31,17 +31,7 @@ public final class SecondaryZones: Sendable {
 
     /// The deepest zone that holds `name`.
     func enclosing(_ name: DomainName) -> Entry? {
-        let count = name.labelCount
-        var current = name
-        var currentCount = count
-        for depth in depths where depth <= count {
-            while currentCount > depth {
-                current = current.parent
-                currentCount -= 1
-            }
-            if let entry = entries[current] { return entry }
-        }
-        return nil
+        DeepestApex.lookup(name, in: entries, depths: depths)
     }
 
     func answer(_ question: Question, in entry: Entry) -> ZoneAnswer {

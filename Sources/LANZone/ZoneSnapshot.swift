@@ -201,17 +201,7 @@ public final class ZoneSnapshot: Sendable {
     }
 
     static func enclosingZone(of name: DomainName, in zones: [DomainName: LocalZone], depths: [Int]) -> LocalZone? {
-        let count = name.labelCount
-        var current = name
-        var currentCount = count
-        for depth in depths where depth <= count {
-            while currentCount > depth {
-                current = current.parent
-                currentCount -= 1
-            }
-            if let zone = zones[current] { return zone }
-        }
-        return nil
+        DeepestApex.lookup(name, in: zones, depths: depths)
     }
 
     /// The zone apexes this snapshot answers for (the LAN zone, reverse and special zones).

@@ -6,14 +6,7 @@ import Testing
 @testable import lannamed
 
 @Suite struct HostedZoneConfigTests {
-    func load(_ text: String) throws(ConfigError) -> Settings {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-\(UUID().uuidString).toml").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var settings = Settings()
-        try ConfigFile(path: path).apply(to: &settings)
-        return settings
-    }
+    func load(_ text: String) throws(ConfigError) -> Settings { try loadConfig(text) }
 
     @Test func readsZonesWithEveryKey() throws {
         let settings = try load("""

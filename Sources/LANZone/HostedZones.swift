@@ -75,8 +75,8 @@ public final class HostedZones: Sendable {
 extension HostedZones {
     /// These zones with one of them patched (`TransferredZone.patched`); nil when the patch
     /// needs a full build.
-    public func patching(_ apex: DomainName, with change: ZoneChange) -> HostedZones? {
-        guard let zone = zones[apex], let patched = zone.patched(change) else { return nil }
+    public func patching(_ apex: DomainName, with change: ZoneChange, serial: UInt32? = nil) -> HostedZones? {
+        guard let zone = zones[apex], let patched = zone.patched(change, serial: serial) else { return nil }
         var all = Array(zones.values.filter { $0.apex != apex })
         all.append(patched)
         return HostedZones(zones: all, skipped: skipped)

@@ -8,7 +8,10 @@ extension TransferredZone {
     ///
     /// The result remembers this zone and the change, so the difference between the two (for
     /// the IXFR journal) costs nothing.
-    public func patched(_ change: ZoneChange) -> TransferredZone? {
+    ///
+    /// With `serial`, the copy carries that SOA serial too (the one the journal will give it), so
+    /// the name table is copied once, not again for the serial.
+    public func patched(_ change: ZoneChange, serial: UInt32? = nil) -> TransferredZone? {
         var nodes = self.nodes
         var touched: [DomainName: [ResourceRecord]] = [:]
         var recordCount = self.recordCount
@@ -40,6 +43,16 @@ extension TransferredZone {
         for (name, records) in touched {
             guard !records.isEmpty else { return nil }
             nodes[name]!.rrsets = Self.rrsets(from: records)
+        }
+        var soa = self.soa, soaData = self.soaData, negativeSOA = self.negativeSOA
+        if let serial, serial != soaData.serial, var apexNode = nodes[apex] {
+            soaData.serial = serial
+            soa.data = .soa(soaData)
+            negativeSOA.data = .soa(soaData)
+            var rrsets: [[ResourceRecord]] = []
+            apexNode.forEachRRset { rrsets.append($0.first?.type == .soa ? [soa] : $0) }
+            apexNode.rrsets = rrsets.count == 1 ? .one(rrsets[0]) : .many(rrsets)
+            nodes[apex] = apexNode
         }
         return TransferredZone(apex: apex, soa: soa, soaData: soaData, negativeSOA: negativeSOA, recordCount: recordCount,
                                apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals, apexGlue: apexGlue,

@@ -121,7 +121,7 @@ public struct ZoneVersions: Sendable {
     }
 
     /// The store's serial when it is newer than the zone's last one, else the next number.
-    static func serial(after current: UInt32?, candidate: UInt32) -> UInt32 {
+    public static func serial(after current: UInt32?, candidate: UInt32) -> UInt32 {
         guard let current else { return candidate }
         return SerialNumber.isNewer(candidate, than: current) ? candidate : current &+ 1
     }

@@ -178,6 +178,13 @@ struct HostedZonePatchTests {
         let difference = try #require(new.changes(since: old)[apex])
         #expect(Set(difference.removed) == Set(change.removed) && Set(difference.added) == Set(change.added))
         #expect(new.generation == 2)
+
+        // With a serial, one copy carries the new SOA too.
+        let withSerial = try #require(before.patched(change, serial: 9))
+        #expect(withSerial.serial == 9)
+        #expect(render(withSerial.answer(Question(name: apex, type: .soa))).contains(" 9 3600 600"))
+        #expect(withSerial.records.filter { $0.type != .soa } == rebuilt.records.filter { $0.type != .soa })
+        #expect(before.serial == 7)
     }
 
     @Test(arguments: ["new", "wildcard", "empties", "apex"])

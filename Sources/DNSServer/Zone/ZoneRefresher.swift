@@ -90,8 +90,11 @@ public final class ZoneRefresher: Sendable {
         do { try write() } catch let error as ZoneError { throw error } catch { throw ZoneError.store("\(error)") }
         let after = try store.state()
         guard after.generation != before.generation else { return }
+        // The serial the journal will give the zone (its next one, or the store's when newer);
+        // without a journal, the store's, as a rebuild would.
+        let serial = patch.flatMap { served.serial(of: $0.apex) }.map { ZoneVersions.serial(after: $0, candidate: after.serial) }
         if before.generation == served.generation, after.generation == before.generation + 1, let patch,
-           let zones = served.hosted?.patching(patch.apex, with: patch.change) {
+           let zones = served.hosted?.patching(patch.apex, with: patch.change, serial: journal == nil ? after.serial : serial) {
             var snapshot = served.withHosted(zones, state: after)
             if let journal { snapshot = journal.advance(from: served, to: snapshot) }
             hub.publish(snapshot)

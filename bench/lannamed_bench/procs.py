@@ -64,9 +64,8 @@ def cpu_seconds(pid):
     return total / CLK
 
 
-def thread_cpu(pid):
-    """utime+stime of each thread of a process tree, in seconds."""
-    result = {}
+def _threads(pid):
+    """(thread id, thread name, utime+stime in seconds) of each thread of a process tree."""
     for member in process_tree(pid):
         try:
             tids = os.listdir(f"/proc/{member}/task")
@@ -75,11 +74,29 @@ def thread_cpu(pid):
         for tid in tids:
             try:
                 with open(f"/proc/{member}/task/{tid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                result[tid] = (int(fields[11]) + int(fields[12])) / CLK
+                    text = f.read()
+                fields = text.rsplit(")", 1)[1].split()
+                yield tid, text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / CLK
             except (OSError, IndexError, ValueError):
                 continue
-    return result
+
+
+def thread_cpu(pid):
+    """utime+stime of each thread of a process tree, in seconds."""
+    return {tid: seconds for tid, _, seconds in _threads(pid)}
+
+
+def threads_by_name(pid):
+    """CPU seconds of a process tree's threads, summed by thread name (where the time goes)."""
+    totals = {}
+    for _, name, seconds in _threads(pid):
+        totals[name] = totals.get(name, 0) + seconds
+    return totals
+
+
+def busiest_threads(before, after, count=3):
+    spent = {name: after[name] - before.get(name, 0) for name in after}
+    return [(name, round(seconds, 2)) for name, seconds in sorted(spent.items(), key=lambda x: -x[1])[:count] if seconds > 0.01]
 
 
 def rss_mib(pid):

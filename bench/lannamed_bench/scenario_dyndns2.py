@@ -22,9 +22,9 @@ import time
 
 from .contenders import Server
 from .dnsquery import dns_query
-from .procs import CLIENT_CPU, cpu_seconds, free_port, rss_mib
+from .procs import CLIENT_CPU, busiest_threads, cpu_seconds, free_port, rss_mib, threads_by_name
 from .report import fmt, note, summarize
-from .scenario_rfc2136 import ZONE, busiest_threads, threads_by_name, wait_idle
+from .scenario_rfc2136 import ZONE, wait_idle
 
 ACCOUNT = "fleet"
 PER_TOKEN = 25          # requests per token and run: under the limit of 30 a minute

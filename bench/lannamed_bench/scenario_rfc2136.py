@@ -16,7 +16,7 @@ import time
 
 from .contenders import Server
 from .dnsquery import check_answers
-from .procs import CLIENT_CPU, children_cpu, cpu_seconds, process_tree, rss_mib
+from .procs import CLIENT_CPU, busiest_threads, children_cpu, cpu_seconds, rss_mib, threads_by_name
 from .report import fmt, note, summarize
 
 ZONE = "dyn.example.net"
@@ -185,31 +185,6 @@ def wait_idle(pid, quiet=0.3, limit=60):
             return now
         last = now
     return last
-
-
-def threads_by_name(pid):
-    """CPU seconds of a process tree's threads, summed by thread name (where the time goes)."""
-    totals = {}
-    for member in process_tree(pid):
-        try:
-            tids = os.listdir(f"/proc/{member}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                with open(f"/proc/{member}/task/{tid}/stat") as f:
-                    text = f.read()
-                name = text[text.index("(") + 1:text.rindex(")")]
-                fields = text.rsplit(")", 1)[1].split()
-                totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, IndexError, ValueError):
-                continue
-    return totals
-
-
-def busiest_threads(before, after, count=3):
-    spent = {name: after[name] - before.get(name, 0) for name in after}
-    return [(name, round(seconds, 2)) for name, seconds in sorted(spent.items(), key=lambda x: -x[1])[:count] if seconds > 0.01]
 
 
 def dnsperf_updates(server, data, duration):

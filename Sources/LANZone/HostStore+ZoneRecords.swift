@@ -32,24 +32,9 @@ extension HostStore {
             throw ZoneError.outsideZone(record.name.description, apex.description)
         }
         return try write { db in
-            let apexKey = Data(apex.lowercasedWire), owner = Data(record.name.lowercasedWire)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?
-                """, arguments: [apexKey, owner, Int(record.type.rawValue)])
-            for row in rows {
-                guard let stored = RecordCodec.decode([UInt8](row["record"] as Data))?.first,
-                      stored.data == record.data else { continue }
-                guard stored.ttl != record.ttl else { return false }
-                try db.execute(sql: "UPDATE zone_record SET record = ? WHERE id = ?",
-                               arguments: [Data(RecordCodec.encode([record])), row["id"] as Int64])
-                try Self.bump(db, now: now)
-                return false
-            }
-            try db.execute(sql: """
-                INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [apexKey, owner, Int(record.type.rawValue), Data(RecordCodec.encode([record])), source, now])
-            try Self.bump(db, now: now)
-            return true
+            let stored = try Self.store(db, record, apex: Data(apex.lowercasedWire), source: source, now: now)
+            if stored.changed { try Self.bump(db, now: now) }
+            return stored.added
         }
     }
 
@@ -68,29 +53,11 @@ extension HostStore {
         guard !records.isEmpty else { return (0, 0) }
         return try write { db in
             let apexKey = Data(apex.lowercasedWire)
-            let select = try db.cachedStatement(sql: "SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?")
-            let update = try db.cachedStatement(sql: "UPDATE zone_record SET record = ? WHERE id = ?")
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
-                """)
             var added = 0, existing = 0, changed = false
             for record in records {
-                let owner = Data(record.name.lowercasedWire)
-                let found = try Row.fetchAll(select, arguments: [apexKey, owner, Int(record.type.rawValue)]).first { row in
-                    RecordCodec.decode([UInt8](row["record"] as Data))?.first?.data == record.data
-                }
-                if let found {
-                    existing += 1
-                    if RecordCodec.decode([UInt8](found["record"] as Data))?.first?.ttl != record.ttl {
-                        try update.execute(arguments: [Data(RecordCodec.encode([record])), found["id"] as Int64])
-                        changed = true
-                    }
-                } else {
-                    try insert.execute(arguments: [apexKey, owner, Int(record.type.rawValue), Data(RecordCodec.encode([record])),
-                                                   source, now])
-                    added += 1
-                    changed = true
-                }
+                let stored = try Self.store(db, record, apex: apexKey, source: source, now: now)
+                if stored.added { added += 1 } else { existing += 1 }
+                changed = changed || stored.changed
             }
             if changed { try Self.bump(db, now: now) }
             return (added, existing)
@@ -131,32 +98,41 @@ extension HostStore {
         guard !(removed.isEmpty && added.isEmpty) else { return }
         try write { db in
             let apexKey = Data(apex.lowercasedWire)
-            func rows(_ record: ResourceRecord) throws -> [(id: Int64, record: ResourceRecord)] {
-                try Row.fetchAll(db.cachedStatement(sql: "SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?"),
-                                 arguments: [apexKey, Data(record.name.lowercasedWire), Int(record.type.rawValue)])
-                    .compactMap { row in
-                        guard let stored = RecordCodec.decode([UInt8](row["record"] as Data))?.first, stored.data == record.data else { return nil }
-                        return (row["id"], stored)
-                    }
-            }
             for record in removed {
-                for row in try rows(record) {
+                for row in try Self.storedRows(db, record, apex: apexKey) {
                     try db.cachedStatement(sql: "DELETE FROM zone_record WHERE id = ?").execute(arguments: [row.id])
                 }
             }
-            for record in added {
-                if let existing = try rows(record).first {
-                    try db.cachedStatement(sql: "UPDATE zone_record SET record = ? WHERE id = ?")
-                        .execute(arguments: [Data(RecordCodec.encode([record])), existing.id])
-                } else {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [apexKey, Data(record.name.lowercasedWire), Int(record.type.rawValue),
-                                                 Data(RecordCodec.encode([record])), source, now])
-                }
-            }
+            for record in added { try Self.store(db, record, apex: apexKey, source: source, now: now) }
             try Self.bump(db, now: now)
         }
+    }
+
+    /// The stored rows of `record` in the zone `apex` (same owner, type and data; any TTL).
+    static func storedRows(_ db: Database, _ record: ResourceRecord, apex: Data) throws -> [(id: Int64, record: ResourceRecord)] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, record FROM zone_record WHERE apex = ? AND owner = ? AND type = ?"),
+                         arguments: [apex, Data(record.name.lowercasedWire), Int(record.type.rawValue)])
+            .compactMap { row in
+                guard let stored = RecordCodec.decode([UInt8](row["record"] as Data))?.first, stored.data == record.data else { return nil }
+                return (row["id"], stored)
+            }
+    }
+
+    /// Stores `record` in the zone `apex`: a new row, or the TTL of the row that has it already.
+    @discardableResult
+    static func store(_ db: Database, _ record: ResourceRecord, apex: Data, source: String,
+                      now: Double) throws -> (added: Bool, changed: Bool) {
+        if let existing = try storedRows(db, record, apex: apex).first {
+            guard existing.record.ttl != record.ttl else { return (false, false) }
+            try db.cachedStatement(sql: "UPDATE zone_record SET record = ? WHERE id = ?")
+                .execute(arguments: [Data(RecordCodec.encode([record])), existing.id])
+            return (false, true)
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO zone_record (apex, owner, type, record, source, created) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [apex, Data(record.name.lowercasedWire), Int(record.type.rawValue),
+                                     Data(RecordCodec.encode([record])), source, now])
+        return (true, true)
     }
 
     static func registerZoneRecordMigrations(_ migrator: inout DatabaseMigrator) {

@@ -32,8 +32,9 @@ public final class ZoneRefresher: Sendable {
     public init(store: HostStore, hub: SnapshotHub, config: ZoneConfig, hosted: [HostedZoneConfig] = [],
                 journal: TransferJournal? = nil, clock: ServerClock = .system) {
         self.hosted = hosted
-        // With hosted zones, the first poll rebuilds once to learn the next account expiry.
-        staleAt = NIOLockedValueBox(hosted.isEmpty ? .infinity : -.infinity)
+        // The served snapshot (built at start) goes stale when the next account expires.
+        let next = hosted.isEmpty ? nil : (try? store.nextDynamicExpiry(after: clock.now())) ?? nil
+        staleAt = NIOLockedValueBox(next ?? .infinity)
         self.clock = clock
         self.store = store
         self.hub = hub

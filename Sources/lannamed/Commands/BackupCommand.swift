@@ -11,14 +11,8 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() async throws {
-        let settings: Settings
-        do { settings = try options.settings() } catch { throw fail(error.description) }
-        do {
-            let store = try HostStore(path: settings.store.database)
-            try store.backup(to: file)
-        } catch {
-            throw fail(error.description)
-        }
+        let (store, settings) = try HostsCommand.open(options)
+        do { try store.backup(to: file) } catch { throw fail(error.description) }
         printOut("backed up \(settings.store.database) to \(file)")
     }
 }

@@ -82,7 +82,7 @@ extension TransferredZone {
         negativeSOA.ttl = min(soa.ttl, soaData.minimum)
 
         self.init(apex: apex, soa: soa, soaData: soaData, negativeSOA: negativeSOA, recordCount: recordCount,
-                  apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals,
+                  apexLabelCount: apexLabelCount, nodes: NodeTable(nodes), referrals: referrals,
                   apexGlue: Self.addresses(of: apexNode[.ns] ?? [], apex: apex, in: nodes))
     }
 

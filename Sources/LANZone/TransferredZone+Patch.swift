@@ -33,7 +33,7 @@ extension TransferredZone {
         }
         for record in change.added {
             var shared = record
-            shared.name = nodes.index(forKey: record.name).map { nodes.keys[$0] } ?? record.name
+            shared.name = nodes.storedName(record.name) ?? record.name
             if !touched[record.name]!.contains(where: { $0.type == record.type && $0.data == record.data }) {
                 touched[record.name]!.append(shared)
                 effective.added.append(shared)
@@ -41,8 +41,9 @@ extension TransferredZone {
             }
         }
         for (name, records) in touched {
-            guard !records.isEmpty else { return nil }
-            nodes[name]!.rrsets = Self.rrsets(from: records)
+            guard !records.isEmpty, var node = nodes[name] else { return nil }
+            node.rrsets = Self.rrsets(from: records)
+            nodes.update(name, to: node)
         }
         var soa = self.soa, soaData = self.soaData, negativeSOA = self.negativeSOA
         if let serial, serial != soaData.serial, var apexNode = nodes[apex] {
@@ -52,8 +53,9 @@ extension TransferredZone {
             var rrsets: [[ResourceRecord]] = []
             apexNode.forEachRRset { rrsets.append($0.first?.type == .soa ? [soa] : $0) }
             apexNode.rrsets = rrsets.count == 1 ? .one(rrsets[0]) : .many(rrsets)
-            nodes[apex] = apexNode
+            nodes.update(apex, to: apexNode)
         }
+        nodes.foldIfLarge()
         return TransferredZone(apex: apex, soa: soa, soaData: soaData, negativeSOA: negativeSOA, recordCount: recordCount,
                                apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals, apexGlue: apexGlue,
                                lineage: Lineage(parent: ObjectIdentifier(self), change: effective))

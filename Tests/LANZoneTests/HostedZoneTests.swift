@@ -187,6 +187,37 @@ struct HostedZonePatchTests {
         #expect(before.serial == 7)
     }
 
+    /// Each patch copies only the names changed since the zone was built, and folds them in once
+    /// they are many: a chain of patches past several folds must still equal the full build.
+    @Test func aLongChainOfPatchesEqualsTheFullBuild() throws {
+        let count = 300
+        func name(_ index: Int) -> DomainName { try! DomainName("h\(index).dyn.example.net.") }
+        func v4(_ index: Int, _ round: Int) -> IPv4Address { IPv4Address(198, 18, UInt8(round), UInt8(index % 256)) }
+        func address(_ index: Int, _ round: Int) -> IPAddress { .v4(v4(index, round)) }
+        var current = (0..<count).map { (name($0), [address($0, 0)]) }
+        var zone = build(current)
+        let first = zone
+        for step in 0..<400 {
+            let index = (step * 7) % count
+            let next = [address(index, 1 + step / count)]
+            let change = ZoneChange(removed: zone.rrset(name(index), .a),
+                                    added: config.dynamicRecords(name: name(index), addresses: next, wildcard: false))
+            let patched = try #require(zone.patched(change, serial: UInt32(8 + step)))
+            current[index].1 = next
+            zone = patched
+            #expect(zone.rrset(name(index), .a).map(\.data) == [.a(v4(index, 1 + step / count))])
+        }
+        let rebuilt = build(current)
+        #expect(zone.records.filter { $0.type != .soa } == rebuilt.records.filter { $0.type != .soa })
+        #expect(zone.recordCount == rebuilt.recordCount)
+        #expect(zone.serial == 407)
+        for index in [0, 7, 150, 299] {
+            #expect(render(zone.answer(Question(name: name(index), type: .a))) == render(rebuilt.answer(Question(name: name(index), type: .a))))
+        }
+        // The first version is untouched by all of it.
+        #expect(first.records.filter { $0.type != .soa } == build((0..<count).map { (name($0), [address($0, 0)]) }).records.filter { $0.type != .soa })
+    }
+
     @Test(arguments: ["new", "wildcard", "empties", "apex"])
     func changesThatNeedAFullBuildAreRefused(kind: String) {
         let zone = build([("a.dyn.example.net.", ips("198.51.100.1"))])

@@ -1,22 +1,23 @@
 import DNSWire
 
 /// The names of a `TransferredZone`: a large table shared by every version of the zone, and a
-/// small overlay of the nodes changed since it was built.
+/// small overlay of the names added or changed since it was built.
 ///
 /// A dynamic update changes a few names of a zone of 100,000. Copying one dictionary of all of
 /// them per update (and releasing the old copy) cost milliseconds; here a patch copies only the
 /// overlay, and the overlay is folded into a new base once it holds about √n names, so an update
 /// costs O(√n) amortised and a lookup one extra probe of a small table (none when it is empty).
-/// Names are only ever changed, never added or removed, through the overlay (a new or vanished
-/// name rebuilds the zone).
 struct NodeTable: Sendable, Sequence {
     typealias Node = TransferredZone.Node
 
     private(set) var base: [DomainName: Node]
-    private(set) var overlay: [DomainName: Node] = [:]
+    /// Names added or changed since `base`; nil for a name removed.
+    private(set) var overlay: [DomainName: Node?] = [:]
+    private(set) var count: Int
 
     init(_ base: [DomainName: Node]) {
         self.base = base
+        count = base.count
     }
 
     /// The node at `name`, as last changed.
@@ -25,18 +26,17 @@ struct NodeTable: Sendable, Sequence {
         return base[name]
     }
 
-    /// Number of names (owners and empty non-terminals).
-    var count: Int { base.count }
-
     /// The table's own copy of `name` (records share it, so each name is stored once).
     func storedName(_ name: DomainName) -> DomainName? {
-        base.index(forKey: name).map { base.keys[$0] }
+        if let index = base.index(forKey: name) { return base.keys[index] }
+        return overlay.index(forKey: name).map { overlay.keys[$0] }
     }
 
-    /// Replaces the node of a name the table holds; a name it does not hold is ignored.
-    mutating func update(_ name: DomainName, to node: Node) {
-        guard base[name] != nil else { return }
-        overlay[name] = node
+    /// Sets (or, with nil, removes) the node of a name.
+    mutating func set(_ name: DomainName, to node: Node?) {
+        let had = self[name] != nil
+        count += (node != nil ? 1 : 0) - (had ? 1 : 0)
+        overlay[name] = .some(node)
     }
 
     /// Folds the overlay into a new base once it has grown to about the square root of the table
@@ -52,17 +52,24 @@ struct NodeTable: Sendable, Sequence {
     }
 
     func makeIterator() -> Iterator {
-        Iterator(base: base.makeIterator(), overlay: overlay)
+        Iterator(base: base.makeIterator(), added: overlay.makeIterator(), table: self)
     }
 
+    /// The base's names as changed (removed ones skipped), then the names only the overlay has.
     struct Iterator: IteratorProtocol {
         var base: Dictionary<DomainName, Node>.Iterator
-        let overlay: [DomainName: Node]
+        var added: Dictionary<DomainName, Node?>.Iterator
+        let table: NodeTable
 
         mutating func next() -> (key: DomainName, value: Node)? {
-            guard let entry = base.next() else { return nil }
-            if !overlay.isEmpty, let changed = overlay[entry.key] { return (entry.key, changed) }
-            return entry
+            while let entry = base.next() {
+                guard !table.overlay.isEmpty, let changed = table.overlay[entry.key] else { return entry }
+                if let changed { return (entry.key, changed) }
+            }
+            while let entry = added.next() {
+                if let node = entry.value, table.base[entry.key] == nil { return (entry.key, node) }
+            }
+            return nil
         }
     }
 }

@@ -15,7 +15,7 @@ extension TransferredZone {
             var rrsets: [[ResourceRecord]] = []
             apexNode.forEachRRset { rrsets.append($0.first?.type == .soa ? [newSOA] : $0) }
             apexNode.rrsets = rrsets.count == 1 ? .one(rrsets[0]) : .many(rrsets)
-            nodes.update(apex, to: apexNode)
+            nodes.set(apex, to: apexNode)
         }
         return TransferredZone(apex: apex, soa: newSOA, soaData: data, negativeSOA: negative, recordCount: recordCount,
                                apexLabelCount: apexLabelCount, nodes: nodes, referrals: referrals, apexGlue: apexGlue,

@@ -218,12 +218,35 @@ struct HostedZonePatchTests {
         #expect(first.records.filter { $0.type != .soa } == build((0..<count).map { (name($0), [address($0, 0)]) }).records.filter { $0.type != .soa })
     }
 
-    @Test(arguments: ["new", "wildcard", "empties", "apex"])
+    @Test func newNamesArePatchedInWithTheNamesAboveThem() throws {
+        let before = build([("a.dyn.example.net.", ips("198.51.100.1"))])
+        let change = ZoneChange(added: config.dynamicRecords(name: "z.dyn.example.net.", addresses: ips("198.51.100.9"), wildcard: false)
+                                    + config.dynamicRecords(name: "x.y.dyn.example.net.", addresses: ips("2001:db8::9"), wildcard: false))
+        let patched = try #require(before.patched(change))
+        let rebuilt = build([("a.dyn.example.net.", ips("198.51.100.1")), ("z.dyn.example.net.", ips("198.51.100.9")),
+                             ("x.y.dyn.example.net.", ips("2001:db8::9"))])
+        #expect(patched.records == rebuilt.records)
+        #expect(patched.recordCount == rebuilt.recordCount)
+        for name: DomainName in ["z.dyn.example.net.", "x.y.dyn.example.net.", "y.dyn.example.net.", "q.y.dyn.example.net.",
+                                 "b.dyn.example.net."] {
+            for type: RecordType in [.a, .aaaa] {
+                #expect(render(patched.answer(Question(name: name, type: type))) == render(rebuilt.answer(Question(name: name, type: type))))
+            }
+        }
+        #expect(render(patched.answer(Question(name: "y.dyn.example.net.", type: .a))).hasPrefix("nodata"))
+        // Removing what a missing name never had changes nothing and adds no name.
+        let none = try #require(before.patched(ZoneChange(removed: config.dynamicRecords(
+            name: "n.m.dyn.example.net.", addresses: ips("198.51.100.4"), wildcard: false))))
+        #expect(none.records == before.records)
+        #expect(render(none.answer(Question(name: "m.dyn.example.net.", type: .a))).hasPrefix("nxdomain"))
+    }
+
+    @Test(arguments: ["outside", "wildcard", "empties", "apex"])
     func changesThatNeedAFullBuildAreRefused(kind: String) {
         let zone = build([("a.dyn.example.net.", ips("198.51.100.1"))])
         let change: ZoneChange
         switch kind {
-        case "new": change = ZoneChange(added: config.dynamicRecords(name: "z.dyn.example.net.", addresses: ips("198.51.100.9"), wildcard: false))
+        case "outside": change = ZoneChange(added: config.dynamicRecords(name: "z.example.net.", addresses: ips("198.51.100.9"), wildcard: false))
         case "wildcard": change = ZoneChange(added: [ResourceRecord(name: "*.a.dyn.example.net.", ttl: 60, data: .a(IPv4Address(198, 51, 100, 9)))])
         case "empties": change = ZoneChange(removed: zone.rrset("a.dyn.example.net.", .a))
         default: change = ZoneChange(added: [ResourceRecord(name: apex, ttl: 60, data: .txt([[1]]))])

@@ -71,7 +71,8 @@ public struct DynDNSService: Sendable {
 
         let found: DynDNSCredential?
         do {
-            found = try await backend.credential(secret: credentials.secret, user: credentials.user)
+            found = try await backend.credential(secret: credentials.secret, user: credentials.user,
+                                                 hosts: DynDNSDecision.namedHosts(request))
         } catch {
             return outcome(.serverError, user: credentials, "credential lookup failed: \(error)")
         }
@@ -89,7 +90,8 @@ public struct DynDNSService: Sendable {
         }
         let decision = DynDNSDecision(request: request, credential: credential, tokenState: tokenState, limiter: limiter, now: now)
         var note = "account=\(credential.account) token=\(credential.tokenID)" + (decision.note.isEmpty ? "" : " " + decision.note)
-        if !decision.rateUpdates.isEmpty {
+        // A change stores the rate states with it, in its one transaction.
+        if decision.changes.isEmpty, !decision.rateUpdates.isEmpty {
             do {
                 try await backend.saveRateStates(decision.rateUpdates)
             } catch {
@@ -99,7 +101,7 @@ public struct DynDNSService: Sendable {
         guard !decision.changes.isEmpty else {
             return outcome(decision.answer, user: credentials, note)
         }
-        guard await backend.apply(decision.changes, account: credential.account, now: now) else {
+        guard await backend.apply(decision.changes, account: credential.account, rateStates: decision.rateUpdates, now: now) else {
             return outcome(.dnserr, user: credentials, note + " (store refused the change)")
         }
         return outcome(decision.answer, changes: decision.changes, user: credentials, note)

@@ -147,13 +147,23 @@ extension HostStore {
         return hosts
     }
 
+    /// The hosts of an account named in `names` (stored spelling: lower case, final dot).
+    static func dynamicHosts(_ db: Database, account: Int64, named names: [String]) throws -> [DynamicHost] {
+        let wanted = Array(Set(names))
+        guard !wanted.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: wanted.count).joined(separator: ",")
+        return try dynamicHosts(db, where: "WHERE h.account_id = ? AND h.fqdn IN (\(marks))",
+                                StatementArguments([account] + wanted.map { $0 as (any DatabaseValueConvertible) }))
+    }
+
     // MARK: - What the update server reads and writes
 
-    /// The token whose secret is `secret`, with its account, plan pace and every host of the
-    /// account; nil when no token has it, or it is revoked or expired at `now`. A suspended or
-    /// expired account is returned (with `account.suspended` / `accountExpired`) so that the
-    /// server can say why it refuses.
-    public func dynamicCredential(secret: String, now: Double) throws(DynamicDNSError) -> DynamicCredential? {
+    /// The token whose secret is `secret`, with its account, plan pace and the account's hosts
+    /// that `hosts` selects; nil when no token has it, or it is revoked or expired at `now`. A
+    /// suspended or expired account is returned (with `account.suspended` / `accountExpired`) so
+    /// that the server can say why it refuses.
+    public func dynamicCredential(secret: String, now: Double,
+                                  hosts: DynamicHostSelection = .all) throws(DynamicDNSError) -> DynamicCredential? {
         let hash = DynamicSecret.hash(secret)
         return try dynamicRead { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.tokenColumns) WHERE t.secret_hash = ?"),
@@ -161,7 +171,7 @@ extension HostStore {
             // Found by an index on the hash; compared again without an early exit all the same.
             let stored: Data = row["secret_hash"]
             guard DynamicSecret.constantTimeEqual(Array(stored), hash) else { return nil }
-            return try Self.credential(db, row, now: now)
+            return try Self.credential(db, row, now: now, hosts: hosts)
         }
     }
 
@@ -190,13 +200,26 @@ extension HostStore {
             tsigName: (row["tsig_name"] as String?).flatMap { try? DomainName($0) }, tsigAlgorithm: row["tsig_algorithm"])
     }
 
-    static func credential(_ db: Database, _ row: Row, now: Double) throws -> DynamicCredential? {
+    static func credential(_ db: Database, _ row: Row, now: Double,
+                           hosts selection: DynamicHostSelection = .all) throws -> DynamicCredential? {
         let token = token(row, account: row["account"])
         guard token.isUsable(at: now) else { return nil }
         let account = DynamicAccount(name: row["account"], plan: row["plan"], suspended: row["suspended"],
                                      expires: row["account_expires"], created: row["account_created"])
         let accountID: Int64 = row["account_id"]
-        let hosts = try dynamicHosts(db, where: "WHERE h.account_id = ?", [accountID])
+        let hosts: [DynamicHost]
+        switch selection {
+        case .all:
+            hosts = try dynamicHosts(db, where: "WHERE h.account_id = ?", [accountID])
+        case .named(let names):
+            hosts = try dynamicHosts(db, account: accountID, named: names.map { $0.lowercased.description })
+        case .firstTwo where !token.hosts.isEmpty:
+            hosts = try dynamicHosts(db, account: accountID, named: token.hosts.map { $0.lowercased.description })
+        case .firstTwo:
+            let names = try String.fetchAll(db.cachedStatement(sql: "SELECT fqdn FROM ddns_host WHERE account_id = ? LIMIT 2"),
+                                            arguments: [accountID])
+            hosts = try dynamicHosts(db, account: accountID, named: names)
+        }
         var tsig: DynamicTSIGKey?
         if let name = token.tsigName, let algorithm = token.tsigAlgorithm, let secret = row["tsig_secret"] as Data? {
             tsig = DynamicTSIGKey(name: name, algorithm: algorithm, secret: Array(secret))
@@ -215,39 +238,77 @@ extension HostStore {
     public func applyDynamicUpdate(account: String, token: String?, changes: [DynamicAddressChange],
                                    refused: Int = 0, rateStates: [DynamicRateState] = [],
                                    now: Double) throws(DynamicDNSError) -> DynamicUpdateOutcome {
-        try dynamicWrite { db in
-            var outcome = DynamicUpdateOutcome()
-            for change in changes {
-                let name = change.host.lowercased.description
-                guard let id = try Int64.fetchOne(db.cachedStatement(sql: """
-                    SELECT h.id FROM ddns_host h JOIN ddns_account a ON a.id = h.account_id WHERE h.fqdn = ? AND a.name = ?
-                    """), arguments: [name, account]) else {
-                    throw DynamicDNSError.unknownHost(name, account)
-                }
-                let wanted = Array(Set(change.addresses)).sorted()
-                let current = try String.fetchAll(db.cachedStatement(sql: "SELECT address FROM ddns_host_address WHERE host_id = ?"),
-                                                  arguments: [id]).compactMap { IPAddress($0) }.sorted()
-                if current == wanted {
-                    outcome.unchanged.append(change.host)
-                } else {
-                    try db.cachedStatement(sql: "DELETE FROM ddns_host_address WHERE host_id = ?").execute(arguments: [id])
-                    for address in wanted {
-                        try db.cachedStatement(sql: "INSERT INTO ddns_host_address (host_id, address) VALUES (?, ?)")
-                            .execute(arguments: [id, address.description])
-                    }
-                    outcome.changed.append(change.host)
-                }
-                try db.cachedStatement(sql: "UPDATE ddns_host SET updated = ? WHERE id = ?").execute(arguments: [now, id])
-            }
-            try Self.countUsage(db, account: account, good: outcome.changed.count, nochg: outcome.unchanged.count,
-                                refused: refused, now: now)
-            if let token {
-                try db.cachedStatement(sql: "UPDATE ddns_token SET last_used = ? WHERE public_id = ?").execute(arguments: [now, token])
-            }
-            try Self.storeRateStates(db, rateStates)
+        let update = DynamicUpdate(account: account, token: token, changes: changes, refused: refused, rateStates: rateStates)
+        return try dynamicWrite { db in
+            let outcome = try Self.apply(update, db, now: now)
             if !outcome.changed.isEmpty { try Self.bump(db, now: now) }
             return outcome
         }
+    }
+
+    /// Applies several updates in one transaction (one commit, one sync to disk, one generation
+    /// for all of them): each as `applyDynamicUpdate` would, in a savepoint of its own, so one
+    /// that fails (a host gone meanwhile) leaves the others applied. The outcomes come in the
+    /// order of `updates`; the call throws only when the transaction itself fails.
+    public func applyDynamicUpdates(_ updates: [DynamicUpdate],
+                                    now: Double) throws(DynamicDNSError) -> [Result<DynamicUpdateOutcome, DynamicDNSError>] {
+        try dynamicWrite { db in
+            var results: [Result<DynamicUpdateOutcome, DynamicDNSError>] = []
+            results.reserveCapacity(updates.count)
+            var changed = false
+            for update in updates {
+                var outcome = DynamicUpdateOutcome()
+                do {
+                    try db.inSavepoint {
+                        outcome = try Self.apply(update, db, now: now)
+                        return .commit
+                    }
+                    changed = changed || !outcome.changed.isEmpty
+                    results.append(.success(outcome))
+                } catch let error as DynamicDNSError {
+                    results.append(.failure(error))
+                } catch {
+                    results.append(.failure(.store(Self.describe(error))))
+                }
+            }
+            if changed { try Self.bump(db, now: now) }
+            return results
+        }
+    }
+
+    /// One update's writes, inside the caller's transaction; the generation is the caller's.
+    static func apply(_ update: DynamicUpdate, _ db: Database, now: Double) throws -> DynamicUpdateOutcome {
+        let account = update.account
+        var outcome = DynamicUpdateOutcome()
+        for change in update.changes {
+            let name = change.host.lowercased.description
+            guard let id = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT h.id FROM ddns_host h JOIN ddns_account a ON a.id = h.account_id WHERE h.fqdn = ? AND a.name = ?
+                """), arguments: [name, account]) else {
+                throw DynamicDNSError.unknownHost(name, account)
+            }
+            let wanted = Array(Set(change.addresses)).sorted()
+            let current = try String.fetchAll(db.cachedStatement(sql: "SELECT address FROM ddns_host_address WHERE host_id = ?"),
+                                              arguments: [id]).compactMap { IPAddress($0) }.sorted()
+            if current == wanted {
+                outcome.unchanged.append(change.host)
+            } else {
+                try db.cachedStatement(sql: "DELETE FROM ddns_host_address WHERE host_id = ?").execute(arguments: [id])
+                for address in wanted {
+                    try db.cachedStatement(sql: "INSERT INTO ddns_host_address (host_id, address) VALUES (?, ?)")
+                        .execute(arguments: [id, address.description])
+                }
+                outcome.changed.append(change.host)
+            }
+            try db.cachedStatement(sql: "UPDATE ddns_host SET updated = ? WHERE id = ?").execute(arguments: [now, id])
+        }
+        try Self.countUsage(db, account: account, good: outcome.changed.count, nochg: outcome.unchanged.count,
+                            refused: update.refused, now: now)
+        if let token = update.token {
+            try db.cachedStatement(sql: "UPDATE ddns_token SET last_used = ? WHERE public_id = ?").execute(arguments: [now, token])
+        }
+        try Self.storeRateStates(db, update.rateStates)
+        return outcome
     }
 
     /// Counts refused requests of an account (bad host, too fast, wrong source) and stores rate

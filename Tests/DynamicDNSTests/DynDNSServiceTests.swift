@@ -38,6 +38,25 @@ struct DynDNSServiceTests {
         #expect(await backend.applied.count == 1)
     }
 
+    /// An account may have 100,000 hosts: the lookup asks for the ones the request names, and a
+    /// change carries its rate state into its own write.
+    @Test func theLookupNamesTheRequestsHostsAndTheWriteCarriesTheRateState() async {
+        let backend = makeBackend()
+        let service = DynDNSService(backend: backend, limiter: limiter)
+        let peer = IPAddress("198.51.100.7")!
+        _ = await service.handle(path: "/nic/update", rawQuery: "hostname=home.example&myipv4:other.example=192.0.2.5",
+                                 headers: [basic("x:s3cret")], peer: peer, now: 1000)
+        _ = await service.handle(path: "/nic/update", rawQuery: "myip=192.0.2.98", headers: [basic("home.example:s3cret")],
+                                 peer: peer, now: 1010)
+        #expect(await backend.applied.count == 1)
+        #expect(await backend.states[AbuseLimiter.tokenKey("t1")]?.count == 2)
+        _ = await service.handle(path: "/nic/update", rawQuery: "myip=192.0.2.98", headers: [basic("anyone:s3cret")],
+                                 peer: peer, now: 1020)
+        #expect(await backend.lookedUp == [[name("home.example."), name("other.example.")], [name("home.example.")], nil])
+        #expect(await backend.applied.count == 1)
+        #expect(await backend.states[AbuseLimiter.tokenKey("t1")]?.count == 3)
+    }
+
     @Test func noCredentialsGetsTheChallenge() async {
         let service = DynDNSService(backend: makeBackend())
         let outcome = await service.handle(path: "/nic/update", rawQuery: "hostname=home.example", headers: [],

@@ -10,6 +10,8 @@ actor MemoryBackend: DynDNSBackend {
     var states: [String: RateState] = [:]
     var applied: [[DynDNSChange]] = []
     var lookups = 0
+    /// The hosts each lookup asked for (nil: none named).
+    var lookedUp: [[DomainName]?] = []
     var failLookups = false
     var refuseWrites = false
 
@@ -21,8 +23,9 @@ actor MemoryBackend: DynDNSBackend {
         credentialsSnapshot = credentials
     }
 
-    func credential(secret: String, user: String?) async throws -> DynDNSCredential? {
+    func credential(secret: String, user: String?, hosts: [DomainName]?) async throws -> DynDNSCredential? {
         lookups += 1
+        lookedUp.append(hosts)
         if failLookups { throw Failure() }
         return credentials[secret]
     }
@@ -35,9 +38,10 @@ actor MemoryBackend: DynDNSBackend {
         states.merge(new) { _, latest in latest }
     }
 
-    func apply(_ changes: [DynDNSChange], account: String, now: Double) async -> Bool {
+    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool {
         if refuseWrites { return false }
         applied.append(changes)
+        states.merge(rateStates) { _, latest in latest }
         for (secret, var credential) in credentials where credential.account == account {
             for change in changes {
                 guard let index = credential.hosts.firstIndex(where: { $0.name == change.name }) else { continue }

@@ -208,6 +208,49 @@ struct HostStoreDynamicDNSTests {
             == .unknownHost("cam.dyn.example.net", "shop"))
     }
 
+    @Test func aCredentialReadsOnlyTheHostsARequestNeeds() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.store(directory)
+        let (_, secret) = try store.createDynamicToken(account: "shop", now: Self.t0)
+        func hosts(_ selection: DynamicHostSelection) throws -> [String] {
+            try #require(try store.dynamicCredential(secret: secret, now: Self.t0, hosts: selection)).hosts.map(\.fqdn.description).sorted()
+        }
+        #expect(try hosts(.all) == ["nas.dyn.example.net.", "shop.dyn.example.net."])
+        #expect(try hosts(.named(["SHOP.dyn.example.net.", "cam.dyn.example.net."])) == ["shop.dyn.example.net."])
+        #expect(try hosts(.named([])) == [])
+        try store.addDynamicHost("cam.dyn.example.net", account: "shop", hostedZones: Self.zones, now: Self.t0)
+        // Two of three: enough to see that the token has no only host.
+        #expect(try hosts(.firstTwo).count == 2)
+        let (_, scoped) = try store.createDynamicToken(account: "shop", hosts: ["cam.dyn.example.net"], now: Self.t0)
+        let credential = try #require(try store.dynamicCredential(secret: scoped, now: Self.t0, hosts: .firstTwo))
+        #expect(credential.hosts.map(\.fqdn) == ["cam.dyn.example.net."])
+    }
+
+    @Test func aBatchOfUpdatesIsOneTransactionAndOneFailureStaysAlone() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.store(directory)
+        let before = try store.state().generation
+        let results = try store.applyDynamicUpdates([
+            DynamicUpdate(account: "shop", changes: [DynamicAddressChange(host: "shop.dyn.example.net.", addresses: ips("198.51.100.7"))],
+                          rateStates: [DynamicRateState(key: "token:a", windowStart: Self.t0, count: 1)]),
+            DynamicUpdate(account: "shop", changes: [DynamicAddressChange(host: "nas.dyn.example.net.", addresses: ips("198.51.100.8")),
+                                                     DynamicAddressChange(host: "cam.dyn.example.net.", addresses: ips("198.51.100.9"))],
+                          rateStates: [DynamicRateState(key: "token:b", windowStart: Self.t0, count: 1)]),
+            DynamicUpdate(account: "shop", changes: [DynamicAddressChange(host: "nas.dyn.example.net.", addresses: ips("2001:db8::8"))]),
+        ], now: Self.t0 + 5)
+        #expect(results.count == 3)
+        #expect((try? results[0].get())?.changed == ["shop.dyn.example.net."])
+        #expect(results[1].failureValue == .unknownHost("cam.dyn.example.net.", "shop"))
+        #expect((try? results[2].get())?.changed == ["nas.dyn.example.net."])
+        // One generation for the batch; the failed update left nothing, not even its rate state.
+        #expect(try store.state().generation == before + 1)
+        let hosts = Dictionary(uniqueKeysWithValues: try store.activeDynamicHosts(now: Self.t0 + 5).map { ($0.fqdn, $0.addresses) })
+        #expect(hosts["shop.dyn.example.net."] == ips("198.51.100.7"))
+        #expect(hosts["nas.dyn.example.net."] == ips("2001:db8::8"))
+        #expect(try store.rateStates(keys: ["token:a", "token:b"]).keys.sorted() == ["token:a"])
+        #expect(try store.dynamicUsage(since: Self.t0).first?.good == 2)
+    }
+
     @Test func aSuspendedAccountsCredentialSaysSo() throws {
         let directory = try TemporaryDirectory()
         let store = try Self.store(directory)
@@ -304,5 +347,13 @@ struct HostStoreDynamicDNSTests {
         let store = try HostStore(path: directory.databasePath)
         let applied = try store.read { db in try HostStore.migrator().appliedIdentifiers(db) }
         #expect(applied.contains(HostStore.dynamicMigration))
+    }
+}
+
+extension Result {
+    /// The error of a failure, nil for a success.
+    var failureValue: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

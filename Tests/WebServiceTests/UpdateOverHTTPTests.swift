@@ -11,7 +11,7 @@ final class OneHostBackend: DynDNSBackend {
         tokenID: "t1", account: "alice", hosts: [DynDNSHost(name: "home.example.", ipv4: [IPv4Address("192.0.2.1")!])]))
     private let states = NIOLockedValueBox<[String: RateState]>([:])
 
-    func credential(secret: String, user: String?) async throws -> DynDNSCredential? {
+    func credential(secret: String, user: String?, hosts: [DomainName]?) async throws -> DynDNSCredential? {
         secret == "s3cret" ? credential.withLockedValue { $0 } : nil
     }
 
@@ -23,7 +23,8 @@ final class OneHostBackend: DynDNSBackend {
         states.withLockedValue { $0.merge(new) { _, latest in latest } }
     }
 
-    func apply(_ changes: [DynDNSChange], account: String, now: Double) async -> Bool {
+    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool {
+        states.withLockedValue { $0.merge(rateStates) { _, latest in latest } }
         credential.withLockedValue { credential in
             for change in changes {
                 guard let index = credential.hosts.firstIndex(where: { $0.name == change.name }) else { continue }

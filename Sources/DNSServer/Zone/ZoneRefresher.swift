@@ -74,35 +74,46 @@ public final class ZoneRefresher: Sendable {
         return try rebuild(served: served, started: started)
     }
 
-    /// A change to a hosted zone whose effect the caller knows: `write` runs (one store
-    /// transaction) and the served snapshot is patched with `change` (the records of that zone
-    /// that go and come, read from the served snapshot), without reading the store back or
-    /// building the zone again, when nothing else changed the store meanwhile (the generation
-    /// moved by exactly the one `write` made). Otherwise, or when the patch needs a full build,
-    /// the snapshot is rebuilt as `refresh` does. Either way the change answers before this returns.
-    public func publish(hostedChange change: (ZoneSnapshot) -> (apex: DomainName, change: ZoneChange)?,
-                        after write: () throws -> Void) throws {
+    /// Changes to hosted zones whose effect the caller knows: `write` runs (one store
+    /// transaction), then `changes` says, from the served snapshot and what `write` returned,
+    /// the records of each zone that go and come; the served snapshot is patched with them,
+    /// without reading the store back or building a zone again, when nothing else changed the
+    /// store meanwhile (the generation moved by exactly the one `write` made). Otherwise, or when
+    /// a patch needs a full build (`changes` nil, or a zone refuses the patch), the snapshot is
+    /// rebuilt as `refresh` does. Either way the changes answer before this returns.
+    @discardableResult
+    public func publish<Written>(hostedChanges changes: (ZoneSnapshot, Written) -> [DomainName: ZoneChange]?,
+                                 after write: () throws -> Written) throws -> Written {
         lock.lock()
         defer { lock.unlock() }
         let served = hub.current
         let started = clock.now()
-        let patch = change(served)
         let before = try store.state()
-        do { try write() } catch let error as ZoneError { throw error } catch { throw ZoneError.store("\(error)") }
+        let written: Written
+        do { written = try write() } catch let error as ZoneError { throw error } catch { throw ZoneError.store("\(error)") }
         let after = try store.state()
-        guard after.generation != before.generation else { return }
-        // The serial the journal will give the zone (its next one, or the store's when newer);
-        // without a journal, the store's, as a rebuild would.
-        let serial = patch.flatMap { served.serial(of: $0.apex) }.map { ZoneVersions.serial(after: $0, candidate: after.serial) }
-        if before.generation == served.generation, after.generation == before.generation + 1, let patch,
-           let zones = served.hosted?.patching(patch.apex, with: patch.change, serial: journal == nil ? after.serial : serial) {
+        guard after.generation != before.generation else { return written }
+        if before.generation == served.generation, after.generation == before.generation + 1,
+           let patches = changes(served, written), var zones = served.hosted {
+            for (apex, change) in patches {
+                // The serial the journal will give the zone (its next one, or the store's when
+                // newer); without a journal, the store's, as a rebuild would.
+                let serial = journal == nil ? after.serial
+                    : served.serial(of: apex).map { ZoneVersions.serial(after: $0, candidate: after.serial) }
+                guard let patched = zones.patching(apex, with: change, serial: serial) else {
+                    _ = try rebuild(served: served, started: started)
+                    return written
+                }
+                zones = patched
+            }
             var snapshot = served.withHosted(zones, state: after)
             if let journal { snapshot = journal.advance(from: served, to: snapshot) }
             hub.publish(snapshot)
             lastRebuild.withLockedValue { $0 = clock.now() - started }
-            return
+            return written
         }
         _ = try rebuild(served: served, started: started)
+        return written
     }
 
     /// Reads the store, builds the snapshot, gives it its serials and publishes it.

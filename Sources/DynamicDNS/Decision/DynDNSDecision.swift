@@ -111,6 +111,18 @@ public struct DynDNSDecision: Sendable {
                   note: changes.isEmpty ? "" : "changed \(changes.map(\.name.description).joined(separator: ","))")
     }
 
+    /// The hosts a request concerns, for the credential lookup: its hostnames (or the user that
+    /// is a host name) and those given addresses of their own; nil when it names none (then the
+    /// token's only host is meant).
+    public static func namedHosts(_ request: DynDNSRequest) -> [DomainName]? {
+        var names = request.hostnames ?? []
+        if request.hostnames == nil, let user = request.credentials?.user, let name = try? DynDNSRequest.hostname(user) {
+            names.append(name)
+        }
+        guard !names.isEmpty else { return nil }
+        return names + request.hostAddresses.keys.filter { !names.contains($0) }
+    }
+
     /// The request's hostnames; without any, the Basic (or query) user if it is a host name, else
     /// the token's only host.
     static func hostnames(request: DynDNSRequest, updatable: [DynDNSHost]) -> [DomainName]? {

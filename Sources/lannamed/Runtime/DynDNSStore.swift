@@ -6,36 +6,67 @@ import NIOPosix
 
 /// The dyndns2 service's view of the database: credentials by secret, rate states, and changes
 /// stored and published before the answer leaves (a router that resolves its name right after
-/// updating sees the new address). Store calls run on the blocking pool, off the event loops.
+/// updating sees the new address). Store calls run on the blocking pool, off the event loops;
+/// changes arriving together are written in one transaction and published as one snapshot.
 struct DynDNSStore: DynDNSBackend {
     let store: HostStore
-    let refresher: ZoneRefresher
-    /// The hosted zones, for the TTL of the records an update makes.
-    let zones: [HostedZoneConfig]
     let pool: NIOThreadPool
     let now: @Sendable () -> Double
+    let writer: WriteBatcher<DynamicUpdate, Bool>
 
-    /// What `changes` do to the served zone: each host's current addresses go, the new ones come.
-    /// Nil (the zone is rebuilt instead) when the hosts are in several zones or one has a wildcard.
-    static func change(_ changes: [DynamicAddressChange], in snapshot: ZoneSnapshot,
-                       zones: [HostedZoneConfig]) -> (apex: DomainName, change: ZoneChange)? {
-        guard let hosted = snapshot.hosted else { return nil }
-        var apex: DomainName?
-        var change = ZoneChange()
-        for host in changes {
-            guard let config = zones.filter({ host.host.isSubdomain(of: $0.apex) }).max(by: { $0.apex.labelCount < $1.apex.labelCount }),
-                  apex == nil || apex == config.apex, let zone = hosted.zones[config.apex] else { return nil }
-            apex = config.apex
-            if let star = try? host.host.prepending([UInt8(ascii: "*")]), !zone.records(at: star).isEmpty { return nil }
-            change.removed += zone.rrset(host.host, .a) + zone.rrset(host.host, .aaaa)
-            change.added += config.dynamicRecords(name: host.host, addresses: host.addresses, wildcard: false)
+    init(store: HostStore, refresher: ZoneRefresher, zones: [HostedZoneConfig], pool: NIOThreadPool,
+         now: @escaping @Sendable () -> Double) {
+        self.store = store
+        self.pool = pool
+        self.now = now
+        writer = WriteBatcher(pool: pool, abandoned: false) { updates in
+            Self.write(updates, store: store, refresher: refresher, zones: zones, now: now())
         }
-        return apex.map { ($0, change) }
     }
 
-    func credential(secret: String, user: String?) async throws -> DynDNSCredential? {
+    /// One batch: one transaction, then one patch of the served zones with what it changed.
+    static func write(_ updates: [DynamicUpdate], store: HostStore, refresher: ZoneRefresher, zones: [HostedZoneConfig],
+                      now: Double) -> [Bool] {
+        do {
+            let results = try refresher.publish(hostedChanges: { served, results in
+                // The hosts whose update went in; a later one in the batch wins.
+                var latest: [DomainName: DynamicAddressChange] = [:]
+                for (update, result) in zip(updates, results) {
+                    guard case .success = result else { continue }
+                    for change in update.changes { latest[change.host] = change }
+                }
+                return Self.changes(Array(latest.values), in: served, zones: zones)
+            }) {
+                try store.applyDynamicUpdates(updates, now: now)
+            }
+            return results.map { if case .success = $0 { true } else { false } }
+        } catch {
+            return updates.map { _ in false }
+        }
+    }
+
+    /// What `changes` do to the served zones: each host's current addresses go, the new ones
+    /// come. Nil (the zones are rebuilt instead) when a host is in no hosted zone or has a wildcard.
+    static func changes(_ changes: [DynamicAddressChange], in snapshot: ZoneSnapshot,
+                        zones: [HostedZoneConfig]) -> [DomainName: ZoneChange]? {
+        guard let hosted = snapshot.hosted else { return nil }
+        var result: [DomainName: ZoneChange] = [:]
+        for host in changes {
+            guard let config = zones.filter({ host.host.isSubdomain(of: $0.apex) }).max(by: { $0.apex.labelCount < $1.apex.labelCount }),
+                  let zone = hosted.zones[config.apex] else { return nil }
+            if let star = try? host.host.prepending([UInt8(ascii: "*")]), !zone.records(at: star).isEmpty { return nil }
+            result[config.apex, default: ZoneChange()].removed += zone.rrset(host.host, .a) + zone.rrset(host.host, .aaaa)
+            result[config.apex, default: ZoneChange()].added += config.dynamicRecords(name: host.host, addresses: host.addresses,
+                                                                                       wildcard: false)
+        }
+        return result
+    }
+
+    func credential(secret: String, user: String?, hosts: [DomainName]?) async throws -> DynDNSCredential? {
         let store = store, now = now()
-        guard let found = try await pool.runIfActive({ try store.dynamicCredential(secret: secret, now: now) }) else { return nil }
+        let selection: DynamicHostSelection = hosts.map { .named($0) } ?? .firstTwo
+        guard let found = try await pool.runIfActive({ try store.dynamicCredential(secret: secret, now: now, hosts: selection) })
+        else { return nil }
         let status: DynDNSCredential.AccountStatus = found.account.suspended ? .suspended : found.accountExpired ? .expired : .active
         let hosts = found.hosts.map { host in
             DynDNSHost(name: host.fqdn,
@@ -56,24 +87,16 @@ struct DynDNSStore: DynDNSBackend {
 
     func saveRateStates(_ states: [String: RateState]) async throws {
         let store = store
-        let rows = states.map { DynamicRateState(key: $0.key, windowStart: $0.value.windowStart, count: $0.value.count,
-                                                 blockedUntil: $0.value.blockedUntil > 0 ? $0.value.blockedUntil : nil) }
-        try await pool.runIfActive { try store.storeRateStates(rows) }
+        try await pool.runIfActive { try store.storeRateStates(Self.rows(states)) }
     }
 
-    func apply(_ changes: [DynDNSChange], account: String, now: Double) async -> Bool {
-        let store = store, refresher = refresher
+    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool {
         let list = changes.map { DynamicAddressChange(host: $0.name, addresses: $0.ipv4.map(IPAddress.v4) + $0.ipv6.map(IPAddress.v6)) }
-        let zones = zones
-        do {
-            try await pool.runIfActive {
-                try refresher.publish(hostedChange: { Self.change(list, in: $0, zones: zones) }) {
-                    try store.applyDynamicUpdate(account: account, token: nil, changes: list, now: now)
-                }
-            }
-            return true
-        } catch {
-            return false
-        }
+        return await writer.submit(DynamicUpdate(account: account, changes: list, rateStates: Self.rows(rateStates)))
+    }
+
+    static func rows(_ states: [String: RateState]) -> [DynamicRateState] {
+        states.map { DynamicRateState(key: $0.key, windowStart: $0.value.windowStart, count: $0.value.count,
+                                      blockedUntil: $0.value.blockedUntil > 0 ? $0.value.blockedUntil : nil) }
     }
 }

@@ -234,12 +234,12 @@ struct Runtime {
             apply: { apex, changes in
                 // The rules name the exact records that go and come: patch the served zone with
                 // them, unless a wildcard host's `*.NAME` follows the change (then rebuild).
-                try refresher.publish(hostedChange: { served in
+                try refresher.publish(hostedChanges: { served, _ in
                     guard let zone = served.hosted?.zones[apex] else { return nil }
                     for name in Set((changes.removed + changes.added).map(\.name)) {
                         if let star = try? name.prepending([UInt8(ascii: "*")]), !zone.records(at: star).isEmpty { return nil }
                     }
-                    return (apex, ZoneChange(removed: changes.removed, added: changes.added))
+                    return [apex: ZoneChange(removed: changes.removed, added: changes.added)]
                 }) {
                     try applyUpdate(apex: apex, changes: changes, store: store, now: clock.now())
                 }

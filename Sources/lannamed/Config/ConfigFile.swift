@@ -184,8 +184,8 @@ struct ConfigFile {
                     throw fail("transfer", "secondary-of", error.message)
                 }
             }
-            if let value = try int(transfer, "notify-interval", in: "transfer", range: 0...3600) {
-                settings.transfer.notifyInterval = Double(value)
+            if let value = try seconds(transfer, "notify-interval", in: "transfer", range: 0...3600) {
+                settings.transfer.notifyInterval = value
             }
             if let value = try int(transfer, "journal-entries", in: "transfer", range: 1...1_000_000) {
                 settings.transfer.journalEntries = value
@@ -256,6 +256,19 @@ struct ConfigFile {
         guard let number = value.int else { throw fail(name, key, "\"\(key)\" should be a whole number") }
         guard range.contains(number) else {
             throw fail(name, key, "\"\(key)\" = \(number) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    /// A duration in seconds, whole (`5`) or not (`0.25`).
+    func seconds(_ table: TOMLTable, _ key: String, in name: String, range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int.map(Double.init) ?? value.double else {
+            throw fail(name, key, "\"\(key)\" should be a number of seconds")
+        }
+        guard range.contains(number) else {
+            func text(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+            throw fail(name, key, "\"\(key)\" = \(text(number)) is outside \(text(range.lowerBound))...\(text(range.upperBound))")
         }
         return number
     }

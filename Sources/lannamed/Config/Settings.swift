@@ -75,7 +75,7 @@ struct Settings: Sendable {
         /// The primary to copy the zones from; this server is then a secondary.
         var secondaryOf: Endpoint?
         /// At most one NOTIFY per zone and secondary in this many seconds (a DHCP storm sends one).
-        var notifyInterval: Double = 1
+        var notifyInterval: Double = 0.25
         /// IXFR journal bounds per zone.
         var journalEntries = 1000
         var journalBytes = 16 << 20

@@ -12,7 +12,8 @@ public protocol DynDNSBackend: Sendable {
     /// Its `hosts` must hold those of `hosts` that the account has (an account may have many
     /// thousands: the request concerns these); with `hosts` nil (the request names none), at
     /// least two of the hosts the token may update, when it may update two or more, so that the
-    /// token's only host can be told. More are allowed.
+    /// token's only host can be told. More are allowed. Its `tokenState` is the state stored
+    /// under `AbuseLimiter.tokenKey(tokenID)`.
     func credential(secret: String, user: String?, hosts: [DomainName]?) async throws -> DynDNSCredential?
     /// The stored states of these keys (missing keys: no state).
     func rateStates(_ keys: [String]) async throws -> [String: RateState]

@@ -81,14 +81,8 @@ public struct DynDNSService: Sendable {
             return outcome(.badauth, user: credentials, "unknown secret" + saved)
         }
 
-        let tokenKey = AbuseLimiter.tokenKey(credential.tokenID)
-        let tokenState: RateState?
-        do {
-            tokenState = try await backend.rateStates([tokenKey])[tokenKey]
-        } catch {
-            return outcome(.serverError, user: credentials, "rate states unreadable: \(error)")
-        }
-        let decision = DynDNSDecision(request: request, credential: credential, tokenState: tokenState, limiter: limiter, now: now)
+        let decision = DynDNSDecision(request: request, credential: credential, tokenState: credential.tokenState, limiter: limiter,
+                                      now: now)
         var note = "account=\(credential.account) token=\(credential.tokenID)" + (decision.note.isEmpty ? "" : " " + decision.note)
         // A change stores the rate states with it, in its one transaction.
         if decision.changes.isEmpty, !decision.rateUpdates.isEmpty {

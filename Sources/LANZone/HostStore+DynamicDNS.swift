@@ -239,11 +239,12 @@ extension HostStore {
                                    refused: Int = 0, rateStates: [DynamicRateState] = [],
                                    now: Double) throws(DynamicDNSError) -> DynamicUpdateOutcome {
         let update = DynamicUpdate(account: account, token: token, changes: changes, refused: refused, rateStates: rateStates)
-        return try dynamicWrite { db in
+        let outcome = try rateStatesWrite(rateStates) { db in
             let outcome = try Self.apply(update, db, now: now)
             if !outcome.changed.isEmpty { try Self.bump(db, now: now) }
             return outcome
         }
+        return outcome
     }
 
     /// Applies several updates in one transaction (one commit, one sync to disk, one generation
@@ -252,27 +253,51 @@ extension HostStore {
     /// order of `updates`; the call throws only when the transaction itself fails.
     public func applyDynamicUpdates(_ updates: [DynamicUpdate],
                                     now: Double) throws(DynamicDNSError) -> [Result<DynamicUpdateOutcome, DynamicDNSError>] {
-        try dynamicWrite { db in
-            var results: [Result<DynamicUpdateOutcome, DynamicDNSError>] = []
-            results.reserveCapacity(updates.count)
-            var changed = false
-            for update in updates {
-                var outcome = DynamicUpdateOutcome()
-                do {
-                    try db.inSavepoint {
-                        outcome = try Self.apply(update, db, now: now)
-                        return .commit
+        let results: [Result<DynamicUpdateOutcome, DynamicDNSError>]
+        do {
+            results = try dynamicWrite { db in
+                var results: [Result<DynamicUpdateOutcome, DynamicDNSError>] = []
+                results.reserveCapacity(updates.count)
+                var changed = false
+                for update in updates {
+                    var outcome = DynamicUpdateOutcome()
+                    do {
+                        try db.inSavepoint {
+                            outcome = try Self.apply(update, db, now: now)
+                            return .commit
+                        }
+                        changed = changed || !outcome.changed.isEmpty
+                        results.append(.success(outcome))
+                    } catch let error as DynamicDNSError {
+                        results.append(.failure(error))
+                    } catch {
+                        results.append(.failure(.store(Self.describe(error))))
                     }
-                    changed = changed || !outcome.changed.isEmpty
-                    results.append(.success(outcome))
-                } catch let error as DynamicDNSError {
-                    results.append(.failure(error))
-                } catch {
-                    results.append(.failure(.store(Self.describe(error))))
                 }
+                if changed { try Self.bump(db, now: now) }
+                return results
             }
-            if changed { try Self.bump(db, now: now) }
-            return results
+        } catch {
+            rateCache.clear()
+            throw error
+        }
+        // Only the updates that went in stored their rate states.
+        for (update, result) in zip(updates, results) {
+            if case .success = result { rateCache.remember(written: update.rateStates) }
+        }
+        return results
+    }
+
+    /// A write that stores `states` among other things: the cache learns them once it commits,
+    /// and forgets everything when the outcome is unknown.
+    func rateStatesWrite<T>(_ states: [DynamicRateState], _ body: (Database) throws -> T) throws(DynamicDNSError) -> T {
+        do {
+            let result = try dynamicWrite(body)
+            rateCache.remember(written: states)
+            return result
+        } catch {
+            rateCache.clear()
+            throw error
         }
     }
 
@@ -315,7 +340,7 @@ extension HostStore {
     /// states, in one transaction.
     public func countRefusedDynamicUpdates(account: String, count: Int = 1, rateStates: [DynamicRateState] = [],
                                            now: Double) throws(DynamicDNSError) {
-        try dynamicWrite { db in
+        try rateStatesWrite(rateStates) { db in
             try Self.countUsage(db, account: account, good: 0, nochg: 0, refused: count, now: now)
             try Self.storeRateStates(db, rateStates)
         }
@@ -337,7 +362,9 @@ extension HostStore {
 
     /// The stored states of `keys` (absent keys have none).
     public func rateStates(keys: [String]) throws(DynamicDNSError) -> [String: DynamicRateState] {
-        try dynamicRead { db in
+        let cached = rateCache.lookup(keys)
+        if let known = cached.found { return known }
+        let found = try dynamicRead { db in
             var states: [String: DynamicRateState] = [:]
             for key in keys {
                 if let row = try Row.fetchOne(db.cachedStatement(sql: """
@@ -348,18 +375,27 @@ extension HostStore {
             }
             return states
         }
+        rateCache.remember(read: keys, found, writes: cached.writes)
+        return found
+    }
+
+    /// The states of `keys` when all of them are known without reading the database; nil when
+    /// `rateStates(keys:)` has to read it.
+    public func cachedRateStates(keys: [String]) -> [String: DynamicRateState]? {
+        rateCache.lookup(keys).found
     }
 
     public func storeRateStates(_ states: [DynamicRateState]) throws(DynamicDNSError) {
         guard !states.isEmpty else { return }
-        try dynamicWrite { db in try Self.storeRateStates(db, states) }
+        try rateStatesWrite(states) { db in try Self.storeRateStates(db, states) }
     }
 
     /// Drops the states whose window started before `time` and that block nothing after it, so
     /// the table holds only the clients seen lately. Returns how many were dropped.
     @discardableResult
     public func pruneRateStates(before time: Double) throws(DynamicDNSError) -> Int {
-        try dynamicWrite { db in
+        defer { rateCache.clear() }
+        return try dynamicWrite { db in
             try db.execute(sql: "DELETE FROM ddns_rate WHERE window_start < ? AND (blocked_until IS NULL OR blocked_until < ?)",
                            arguments: [time, time])
             return db.changesCount

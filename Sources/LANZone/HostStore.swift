@@ -13,6 +13,8 @@ public final class HostStore: Sendable {
     /// The time of changes (last seen, serials that follow the clock) when the caller gives none.
     public let clock: ServerClock
     let pool: DatabasePool
+    /// Dynamic DNS rate states, kept in memory in front of the database.
+    let rateCache = RateStateCache()
 
     public init(path: String, clock: ServerClock = .system) throws(ZoneError) {
         self.path = path

@@ -27,7 +27,9 @@ actor MemoryBackend: DynDNSBackend {
         lookups += 1
         lookedUp.append(hosts)
         if failLookups { throw Failure() }
-        return credentials[secret]
+        guard var credential = credentials[secret] else { return nil }
+        credential.tokenState = states[AbuseLimiter.tokenKey(credential.tokenID)]
+        return credential
     }
 
     func rateStates(_ keys: [String]) async throws -> [String: RateState] {

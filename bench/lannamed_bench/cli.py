@@ -84,8 +84,9 @@ def main():
     parser.add_argument("--update-servers", default="lannamed,knot,bind", help="rfc2136 contenders (of lannamed, knot, bind)")
     parser.add_argument("--update-names", type=int, default=100_000, help="names of the rfc2136 zone")
     parser.add_argument("--ddns-hosts", type=int, action="append", help="dyndns2 host counts (default 1000 and 100000)")
-    parser.add_argument("--ddns-tokens", type=int, default=200,
-                        help="dyndns2 tokens the load is spread over (each may make 30 requests a minute)")
+    parser.add_argument("--ddns-tokens", type=int, default=3000,
+                        help="dyndns2 tokens the load is spread over (each may make 30 requests a minute, so the "
+                             "good updates of a run are at most 25 per token)")
     parser.add_argument("--ddns-samples", type=int, default=300, help="dyndns2 updates timed until answered (0: skip)")
     parser.add_argument("--ddns-sample-rate", type=int, default=20, help="dyndns2 timed updates per second")
     parser.add_argument("--no-ddns-secondary", dest="ddns_secondary", action="store_false",

@@ -131,6 +131,8 @@ class NSDSecondary(Server):
   zonelistfile: "{self.work}/zone.list"
   logfile: "{self.work}/nsd.out"
   rrl-ratelimit: 0
+  # NSD reloads at most once a second after transfers by default: an update would wait for it.
+  xfrd-reload-timeout: 0
   verbosity: 0
 remote-control:
   control-enable: no

@@ -18,13 +18,18 @@ public struct DynDNSCredential: Sendable, Hashable {
     public var allowedSources: [AddressPrefix]
     /// The account plan's shortest time between two changes of one host, in seconds.
     public var minimumInterval: Double
-    /// Every host of the account, with what it holds now.
+    /// The account's hosts the request concerns (see `DynDNSBackend.credential`), with what
+    /// they hold now.
     public var hosts: [DynDNSHost]
+    /// The rate state stored under the token's key (`AbuseLimiter.tokenKey`), nil when none is:
+    /// read with the credential, in the same trip to the store.
+    public var tokenState: RateState?
 
     public init(
         tokenID: String, account: String, status: AccountStatus = .active, allowedHosts: [DomainName] = [],
-        allowedSources: [AddressPrefix] = [], minimumInterval: Double = 0, hosts: [DynDNSHost]
+        allowedSources: [AddressPrefix] = [], minimumInterval: Double = 0, hosts: [DynDNSHost], tokenState: RateState? = nil
     ) {
+        self.tokenState = tokenState
         self.tokenID = tokenID
         self.account = account
         self.status = status

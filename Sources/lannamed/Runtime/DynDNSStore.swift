@@ -65,8 +65,13 @@ struct DynDNSStore: DynDNSBackend {
     func credential(secret: String, user: String?, hosts: [DomainName]?) async throws -> DynDNSCredential? {
         let store = store, now = now()
         let selection: DynamicHostSelection = hosts.map { .named($0) } ?? .firstTwo
-        guard let found = try await pool.runIfActive({ try store.dynamicCredential(secret: secret, now: now, hosts: selection) })
-        else { return nil }
+        // The token's rate state in the same trip to the pool: each trip is a thread handoff.
+        let read = try await pool.runIfActive { () throws -> (DynamicCredential, DynamicRateState?)? in
+            guard let found = try store.dynamicCredential(secret: secret, now: now, hosts: selection) else { return nil }
+            let key = AbuseLimiter.tokenKey(found.token.id)
+            return (found, try store.rateStates(keys: [key])[key])
+        }
+        guard let (found, state) = read else { return nil }
         let status: DynDNSCredential.AccountStatus = found.account.suspended ? .suspended : found.accountExpired ? .expired : .active
         let hosts = found.hosts.map { host in
             DynDNSHost(name: host.fqdn,
@@ -76,13 +81,17 @@ struct DynDNSStore: DynDNSBackend {
         }
         return DynDNSCredential(tokenID: found.token.id, account: found.account.name, status: status,
                                 allowedHosts: found.token.hosts, allowedSources: found.token.subnets,
-                                minimumInterval: found.minInterval, hosts: hosts)
+                                minimumInterval: found.minInterval, hosts: hosts,
+                                tokenState: state.map { RateState(windowStart: $0.windowStart, count: $0.count,
+                                                                  blockedUntil: $0.blockedUntil ?? 0) })
     }
 
     func rateStates(_ keys: [String]) async throws -> [String: RateState] {
         let store = store
-        let stored = try await pool.runIfActive { try store.rateStates(keys: keys) }
-        return stored.mapValues { RateState(windowStart: $0.windowStart, count: $0.count, blockedUntil: $0.blockedUntil ?? 0) }
+        // Known in memory (the usual case): no trip to the pool.
+        var stored = store.cachedRateStates(keys: keys)
+        if stored == nil { stored = try await pool.runIfActive { try store.rateStates(keys: keys) } }
+        return (stored ?? [:]).mapValues { RateState(windowStart: $0.windowStart, count: $0.count, blockedUntil: $0.blockedUntil ?? 0) }
     }
 
     func saveRateStates(_ states: [String: RateState]) async throws {

@@ -255,6 +255,14 @@ struct Runtime {
                            zones: [HostedZoneConfig], clock: ServerClock, group: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
                            logger: Logger) throws -> WebService {
         let backend = DynDNSStore(store: store, refresher: refresher, zones: zones, pool: pool, now: { clock.now() })
+        // Rate states of clients not seen for an hour limit nothing any more: dropped hourly.
+        group.next().scheduleRepeatedTask(initialDelay: .minutes(5), delay: .hours(1)) { _ in
+            pool.submit { _ in
+                do { try store.pruneRateStates(before: clock.now() - 3600) } catch {
+                    logger.warning("dyndns2: old rate states not pruned", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         let dyndns = DynDNSService(backend: backend)
         let tls = http.tlsCertificate.flatMap { cert in
             http.tlsKey.map { WebServiceConfiguration.TLSFiles(certificateChain: cert, privateKey: $0) }

@@ -17,6 +17,35 @@ struct ReverseIndex: Sendable {
         self.v6 = SortedMap(v6)
     }
 
+    init(v4: SortedMap<UInt32, DomainName>, v6: SortedMap<IPv6Address, DomainName>) {
+        self.v4 = v4
+        self.v6 = v6
+    }
+
+    /// The index with the PTR of `address` pointing at `owner` (none with nil).
+    func setting(_ address: IPAddress, to owner: DomainName?) -> ReverseIndex {
+        var v4 = self.v4, v6 = self.v6
+        switch address {
+        case .v4(let a): v4.set(a.uint32, owner)
+        case .v6(let a): v6.set(a, owner)
+        }
+        return ReverseIndex(v4: v4, v6: v6)
+    }
+
+    /// Whether any address with a PTR shares the /24 (IPv4) or /64 (IPv6) of `address`: what
+    /// keeps its derived reverse zone.
+    func hasNeighbour(of address: IPAddress) -> Bool {
+        switch address {
+        case .v4(let a):
+            let start = a.uint32 & 0xFFFF_FF00
+            let index = v4.lowerBound(start)
+            return index < v4.count && v4.keys[index] >> 8 == start >> 8
+        case .v6(let a):
+            let index = v6.lowerBound(IPv6Address(high: a.high, low: 0))
+            return index < v6.count && v6.keys[index].high == a.high
+        }
+    }
+
     /// What a name under in-addr.arpa. or ip6.arpa. stands for.
     enum Reading: Equatable {
         case address(IPAddress)
@@ -125,6 +154,22 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sequence, Sendabl
     subscript(key: Key) -> Value? {
         let index = lowerBound(key)
         return index < keys.count && keys[index] == key ? values[index] : nil
+    }
+
+    /// Sets (with nil: removes) the value of `key`, keeping the keys sorted.
+    mutating func set(_ key: Key, _ value: Value?) {
+        let index = lowerBound(key)
+        let present = index < keys.count && keys[index] == key
+        switch (present, value) {
+        case (true, let value?): values[index] = value
+        case (true, nil):
+            keys.remove(at: index)
+            values.remove(at: index)
+        case (false, let value?):
+            keys.insert(key, at: index)
+            values.insert(value, at: index)
+        case (false, nil): break
+        }
     }
 
     func makeIterator() -> Zip2Sequence<[Key], [Value]>.Iterator { zip(keys, values).makeIterator() }

@@ -73,14 +73,7 @@ public final class ZoneSnapshot: Sendable {
         var zones: [DomainName: LocalZone] = [:]
         func addZone(_ apex: DomainName, _ kind: Kind) {
             guard zones[apex] == nil else { return }
-            let soa = SOA(mname: config.serverName, rname: config.responsibleName, serial: state.serial,
-                          refresh: config.refresh, retry: config.retry, expire: config.expire,
-                          minimum: config.negativeTTL)
-            let nsTarget = kind == .localhost ? apex : config.serverName
-            zones[apex] = LocalZone(
-                apex: apex, kind: kind,
-                soa: ResourceRecord(name: apex, ttl: config.hostTTL, data: .soa(soa)),
-                ns: [ResourceRecord(name: apex, ttl: config.hostTTL, data: .ns(nsTarget))])
+            zones[apex] = Self.localZone(apex, kind, config: config, serial: state.serial)
         }
         addZone(config.origin, .lan)
         addZone(SpecialZones.localhost, .localhost)
@@ -165,6 +158,38 @@ public final class ZoneSnapshot: Sendable {
         self.reverse = reverse
         self.skipped = skipped
         secondaries = nil
+    }
+
+    /// A local zone's SOA and NS at `serial`.
+    static func localZone(_ apex: DomainName, _ kind: Kind, config: ZoneConfig, serial: UInt32) -> LocalZone {
+        let soa = SOA(mname: config.serverName, rname: config.responsibleName, serial: serial,
+                      refresh: config.refresh, retry: config.retry, expire: config.expire,
+                      minimum: config.negativeTTL)
+        let nsTarget = kind == .localhost ? apex : config.serverName
+        return LocalZone(
+            apex: apex, kind: kind,
+            soa: ResourceRecord(name: apex, ttl: config.hostTTL, data: .soa(soa)),
+            ns: [ResourceRecord(name: apex, ttl: config.hostTTL, data: .ns(nsTarget))])
+    }
+
+    /// A copy with other host data (`patched`), zones and state; the rest shared.
+    init(_ other: ZoneSnapshot, nodes: [DomainName: Node], reverse: ReverseIndex, hostCount: Int,
+         zones: [DomainName: LocalZone], state: ZoneState) {
+        config = other.config
+        serial = state.serial
+        generation = state.generation
+        self.hostCount = hostCount
+        skipped = other.skipped
+        self.zones = zones
+        directLookups = other.directLookups
+        originWire = other.originWire
+        hosted = other.hosted
+        apexHashes = other.apexHashes
+        zoneDepths = other.zoneDepths
+        self.nodes = nodes
+        nonTerminals = other.nonTerminals
+        self.reverse = reverse
+        secondaries = other.secondaries
     }
 
     /// A copy with other zone records (per-zone SOA serials), sharing the host data.

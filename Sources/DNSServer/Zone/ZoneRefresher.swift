@@ -25,6 +25,14 @@ public final class ZoneRefresher: Sendable {
     private let staleAt: NIOLockedValueBox<Double>
     /// How long the last rebuild took, in seconds (for pacing republishes).
     public let lastRebuild = NIOLockedValueBox(0.0)
+    /// The store generation this refresher last published and the change-log position its hosts
+    /// come from (the next refresh patches the snapshot from there), and how far the log has
+    /// been pruned. The hub may wrap what it is given (secondary zones), so the generation, not
+    /// the object, tells that the served hosts are the ones published.
+    private let position = NIOLockedValueBox<(generation: Int64, at: Int64)?>(nil)
+    private let pruned = NIOLockedValueBox<Int64>(0)
+    /// Snapshots published by a patch and by a full build (for tests and status).
+    public let publishes = NIOLockedValueBox((patched: 0, rebuilt: 0))
 
     /// Times rebuilds (for the DHCP pacing) and heap trims.
     let clock: ServerClock
@@ -53,11 +61,17 @@ public final class ZoneRefresher: Sendable {
 
     private static func read(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig],
                              now: Double) throws(ZoneError) -> ZoneSnapshot {
-        let (hosts, state) = try store.snapshot(ordered: false)
-        guard !hosted.isEmpty else { return ZoneSnapshot(config: config, hosts: hosts, state: state) }
+        try readWithPosition(store: store, config: config, hosted: hosted, now: now).snapshot
+    }
+
+    /// The snapshot and the change-log position of the hosts it was built from.
+    private static func readWithPosition(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig],
+                                         now: Double) throws(ZoneError) -> (snapshot: ZoneSnapshot, position: Int64) {
+        let (hosts, state, position) = try store.snapshotWithPosition()
+        guard !hosted.isEmpty else { return (ZoneSnapshot(config: config, hosts: hosts, state: state), position) }
         let zones = HostedZones.build(hosted, serial: state.serial,
                                       records: try store.hostedRecords(for: hosted, now: now))
-        return ZoneSnapshot(config: config, hosts: hosts, state: state, hosted: zones)
+        return (ZoneSnapshot(config: config, hosts: hosts, state: state, hosted: zones), position)
     }
 
     /// Rebuilds if the store moved past what is served; returns the snapshot now served.
@@ -70,8 +84,38 @@ public final class ZoneRefresher: Sendable {
         if !force {
             let state = try store.state()
             if state.generation == served.generation && started < staleAt.withLockedValue({ $0 }) { return served }
+            if let patched = try patch(served: served, started: started) { return patched }
         }
         return try rebuild(served: served, started: started)
+    }
+
+    /// The served snapshot patched with the hosts that changed since it was built (the store's
+    /// change log), published; nil when it has to be rebuilt instead: hosted zones are served,
+    /// its hosts are not the ones this refresher published, the change is large, or it needs the
+    /// full build.
+    private func patch(served: ZoneSnapshot, started: Double) throws(ZoneError) -> ZoneSnapshot? {
+        guard hosted.isEmpty, let from = position.withLockedValue({ $0 }), from.generation == served.generation,
+              let changes = try store.lanChanges(after: from.at, limit: Swift.max(256, served.hostCount / 8),
+                                                 before: { served.addresses(ofHost: $0) }),
+              var snapshot = served.patched(changes) else { return nil }
+        if let journal { snapshot = journal.advance(from: served, to: snapshot) }
+        hub.publish(snapshot)
+        publishes.withLockedValue { $0.patched += 1 }
+        remember(snapshot, at: changes.position)
+        lastRebuild.withLockedValue { $0 = clock.now() - started }
+        return snapshot
+    }
+
+    /// Notes the position `snapshot` holds, and forgets the log before it now and then.
+    private func remember(_ snapshot: ZoneSnapshot, at at: Int64) {
+        position.withLockedValue { $0 = (snapshot.generation, at) }
+        guard at - pruned.withLockedValue({ $0 }) > 20_000 else { return }
+        do {
+            try store.pruneChangeLog(through: at)
+            pruned.withLockedValue { $0 = at }
+        } catch {
+            // Kept for the next time: a log a little longer costs nothing.
+        }
     }
 
     /// Changes to hosted zones whose effect the caller knows: `write` runs (one store
@@ -109,6 +153,7 @@ public final class ZoneRefresher: Sendable {
             var snapshot = served.withHosted(zones, state: after)
             if let journal { snapshot = journal.advance(from: served, to: snapshot) }
             hub.publish(snapshot)
+            position.withLockedValue { $0 = nil }
             lastRebuild.withLockedValue { $0 = clock.now() - started }
             return written
         }
@@ -118,13 +163,15 @@ public final class ZoneRefresher: Sendable {
 
     /// Reads the store, builds the snapshot, gives it its serials and publishes it.
     private func rebuild(served: ZoneSnapshot, started: Double) throws(ZoneError) -> ZoneSnapshot {
-        var snapshot = try Self.read(store: store, config: config, hosted: hosted, now: started)
+        var (snapshot, at) = try Self.readWithPosition(store: store, config: config, hosted: hosted, now: started)
         if !hosted.isEmpty {
             let next = (try? store.nextDynamicExpiry(after: started)) ?? nil
             staleAt.withLockedValue { $0 = next ?? .infinity }
         }
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
+        publishes.withLockedValue { $0.rebuilt += 1 }
+        remember(snapshot, at: at)
         let now = clock.now()
         lastRebuild.withLockedValue { $0 = now - started }
         trimHeap(now: now)

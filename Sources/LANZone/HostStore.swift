@@ -330,7 +330,6 @@ public final class HostStore: Sendable {
         registerDynamicMigrations(&migrator)
         registerUpdateKeyMigrations(&migrator)
         registerHostUpdateMigrations(&migrator)
-        registerChangeLogMigrations(&migrator)
         return migrator
     }
 }

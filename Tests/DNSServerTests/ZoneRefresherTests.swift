@@ -2,6 +2,7 @@ import DNSWire
 import Foundation
 import LANZone
 import Testing
+import Timekeeping
 @testable import DNSServer
 
 @Suite("Zone refresher: patched from the change log, rebuilt when it must")
@@ -14,7 +15,8 @@ struct ZoneRefresherTests {
         let config = ZoneConfig(origin: "lan.")
         try store.upsert(all: (1...20).map { HostRecord(name: "h\($0)", addresses: [IPAddress("198.51.100.\($0)")!], source: .static) })
         let hub = SnapshotHub(loops: [], initial: try ZoneRefresher.build(store: store, config: config))
-        let refresher = ZoneRefresher(store: store, hub: hub, config: config)
+        let clock = ManualClock()
+        let refresher = ZoneRefresher(store: store, hub: hub, config: config, clock: clock.clock)
 
         // The first refresh after start builds (the start snapshot's position is not known).
         try store.upsert(HostRecord(name: "printer", addresses: [IPAddress("198.51.100.50")!], source: .static))
@@ -35,12 +37,25 @@ struct ZoneRefresherTests {
         // Nothing changed: nothing published.
         try refresher.refresh()
         #expect(refresher.publishes.withLockedValue { $0 } == (patched: 1, rebuilt: 1))
-        // A change bigger than reading every host: rebuilt.
+        // A change bigger than reading every host (a replayed capture): rebuilt, and the log
+        // stops for the burst, so the next change is rebuilt too.
         try store.upsert(all: (1...300).map { HostRecord(name: "x\($0)", addresses: [IPAddress("203.0.113.\($0 % 250 + 1)")!], source: .static) })
         try refresher.refresh()
         #expect(refresher.publishes.withLockedValue { $0 } == (patched: 1, rebuilt: 2))
         try store.remove(named: "x1")
         try refresher.refresh()
-        #expect(refresher.publishes.withLockedValue { $0 } == (patched: 2, rebuilt: 2))
+        #expect(refresher.publishes.withLockedValue { $0 } == (patched: 1, rebuilt: 3))
+        // A quiet second later, a build starts the log again, and changes are patched.
+        clock.advance(by: 1.5)
+        try store.remove(named: "x2")
+        try refresher.refresh()
+        #expect(refresher.publishes.withLockedValue { $0 } == (patched: 1, rebuilt: 4))
+        try store.remove(named: "x3")
+        let last = try refresher.refresh()
+        #expect(refresher.publishes.withLockedValue { $0 } == (patched: 2, rebuilt: 4))
+        let rebuilt = try ZoneRefresher.build(store: store, config: config)
+        for apex in rebuilt.zoneApexes {
+            #expect(Set(last.transferRecords(of: apex) ?? []) == Set(rebuilt.transferRecords(of: apex) ?? []), "\(apex)")
+        }
     }
 }

@@ -39,6 +39,7 @@ struct ZoneSnapshotPatchTests {
     func patchesEqualTheFullBuild(seed: UInt64) throws {
         let directory = try TemporaryDirectory()
         let store = try HostStore(path: directory.databasePath)
+        try store.startChangeLog()
         let config = ZoneConfig(origin: "lan.")
         var random = Sequence(state: seed)
         var (hosts, state, position) = try store.snapshotWithPosition()
@@ -65,7 +66,8 @@ struct ZoneSnapshotPatchTests {
                 }
             }
             let snapshot = served
-            guard let changes = try store.lanChanges(after: position, limit: 1_000, before: { snapshot.addresses(ofHost: $0) }) else {
+            guard let changes = try store.lanChanges(after: position, generation: snapshot.generation, limit: 1_000,
+                                                     before: { snapshot.addresses(ofHost: $0) }) else {
                 Issue.record("a small change read as too large")
                 return
             }
@@ -88,18 +90,28 @@ struct ZoneSnapshotPatchTests {
     @Test func aLargeChangeAsksForTheFullBuild() throws {
         let directory = try TemporaryDirectory()
         let store = try HostStore(path: directory.databasePath)
-        let position = try store.snapshotWithPosition().position
+        #expect(try store.lanChanges(after: 0, generation: 1, limit: 10, before: { _ in [] }) == nil, "no log yet")
+        try store.startChangeLog()
+        let (_, start, position) = try store.snapshotWithPosition()
         try store.upsert(all: (0..<50).map { HostRecord(name: "h\($0)", addresses: [ip("198.51.100.\($0 + 1)")], source: .static) })
-        #expect(try store.lanChanges(after: position, limit: 20, before: { _ in [] }) == nil)
-        let changes = try #require(try store.lanChanges(after: position, limit: 100, before: { _ in [] }))
+        #expect(try store.lanChanges(after: position, generation: start.generation, limit: 20, before: { _ in [] }) == nil)
+        let changes = try #require(try store.lanChanges(after: position, generation: start.generation, limit: 100, before: { _ in [] }))
         #expect(changes.names.count == 50 && changes.hosts.count == 50 && changes.holders.count == 50)
         // Nothing since: an empty change at the same position.
-        let none = try #require(try store.lanChanges(after: changes.position, limit: 10, before: { _ in [] }))
+        let none = try #require(try store.lanChanges(after: changes.position, generation: changes.state.generation, limit: 10,
+                                                     before: { _ in [] }))
         #expect(none.names.isEmpty && none.position == changes.position)
         try store.pruneChangeLog(through: changes.position)
-        #expect(try store.lanChanges(after: changes.position, limit: 10, before: { _ in [] })?.names.isEmpty == true)
+        #expect(try store.lanChanges(after: changes.position, generation: changes.state.generation, limit: 10,
+                                     before: { _ in [] })?.names.isEmpty == true)
         // Later changes still come after the position pruned to.
         try store.remove(named: "h7")
-        #expect(try store.lanChanges(after: changes.position, limit: 10, before: { _ in [] })?.names == ["h7"])
+        #expect(try store.lanChanges(after: changes.position, generation: changes.state.generation, limit: 10,
+                                     before: { _ in [] })?.names == ["h7"])
+        // A generation given by another connection (the CLI) is not in the log: build instead.
+        let other = try HostStore(path: directory.databasePath)
+        try other.remove(named: "h8")
+        #expect(try store.lanChanges(after: changes.position, generation: changes.state.generation, limit: 10,
+                                     before: { _ in [] }) == nil)
     }
 }

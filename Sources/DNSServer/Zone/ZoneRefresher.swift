@@ -31,6 +31,10 @@ public final class ZoneRefresher: Sendable {
     /// the object, tells that the served hosts are the ones published.
     private let position = NIOLockedValueBox<(generation: Int64, at: Int64)?>(nil)
     private let pruned = NIOLockedValueBox<Int64>(0)
+    /// Whether the store notes changes now, and when the last full build was: a burst too big
+    /// to patch (a replayed capture) stops the log, and a full build after a quiet second
+    /// starts it again.
+    private let logging = NIOLockedValueBox((on: false, lastBuild: -Double.infinity))
     /// Snapshots published by a patch and by a full build (for tests and status).
     public let publishes = NIOLockedValueBox((patched: 0, rebuilt: 0))
 
@@ -48,6 +52,8 @@ public final class ZoneRefresher: Sendable {
         self.hub = hub
         self.config = config
         self.journal = journal
+        // The LAN zone alone is patched from the change log (hosted zones are built with it).
+        if hosted.isEmpty, (try? store.startChangeLog()) != nil { logging.withLockedValue { $0.on = true } }
     }
 
     /// Reads the store and builds a snapshot from it.
@@ -94,10 +100,16 @@ public final class ZoneRefresher: Sendable {
     /// its hosts are not the ones this refresher published, the change is large, or it needs the
     /// full build.
     private func patch(served: ZoneSnapshot, started: Double) throws(ZoneError) -> ZoneSnapshot? {
-        guard hosted.isEmpty, let from = position.withLockedValue({ $0 }), from.generation == served.generation,
-              let changes = try store.lanChanges(after: from.at, limit: Swift.max(256, served.hostCount / 8),
-                                                 before: { served.addresses(ofHost: $0) }),
-              var snapshot = served.patched(changes) else { return nil }
+        guard hosted.isEmpty, let from = position.withLockedValue({ $0 }), from.generation == served.generation else { return nil }
+        let read = try store.readLANChanges(after: from.at, generation: served.generation, limit: Self.patchLimit,
+                                            before: { served.addresses(ofHost: $0) })
+        guard case .changes(let changes) = read, var snapshot = served.patched(changes) else {
+            if case .tooMany = read, (try? store.stopChangeLog()) != nil {
+                logging.withLockedValue { $0.on = false }
+                position.withLockedValue { $0 = nil }
+            }
+            return nil
+        }
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
         publishes.withLockedValue { $0.patched += 1 }
@@ -105,6 +117,11 @@ public final class ZoneRefresher: Sendable {
         lastRebuild.withLockedValue { $0 = clock.now() - started }
         return snapshot
     }
+
+    /// The most names a patch takes: each new PTR is inserted into sorted arrays (a move of the
+    /// ones after it), so past a few hundred names one build of everything is cheaper (a replay
+    /// of 100,000 leases publishes thousands at a time).
+    static let patchLimit = 256
 
     /// Notes the position `snapshot` holds, and forgets the log before it now and then.
     private func remember(_ snapshot: ZoneSnapshot, at at: Int64) {
@@ -163,6 +180,11 @@ public final class ZoneRefresher: Sendable {
 
     /// Reads the store, builds the snapshot, gives it its serials and publishes it.
     private func rebuild(served: ZoneSnapshot, started: Double) throws(ZoneError) -> ZoneSnapshot {
+        let restart = logging.withLockedValue { state -> Bool in
+            defer { state.lastBuild = started }
+            return hosted.isEmpty && !state.on && started - state.lastBuild >= 1
+        }
+        if restart, (try? store.startChangeLog()) != nil { logging.withLockedValue { $0.on = true } }
         var (snapshot, at) = try Self.readWithPosition(store: store, config: config, hosted: hosted, now: started)
         if !hosted.isEmpty {
             let next = (try? store.nextDynamicExpiry(after: started)) ?? nil
@@ -171,7 +193,7 @@ public final class ZoneRefresher: Sendable {
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
         publishes.withLockedValue { $0.rebuilt += 1 }
-        remember(snapshot, at: at)
+        if logging.withLockedValue({ $0.on }) { remember(snapshot, at: at) }
         let now = clock.now()
         lastRebuild.withLockedValue { $0 = now - started }
         trimHeap(now: now)

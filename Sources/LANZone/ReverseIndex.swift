@@ -22,12 +22,15 @@ struct ReverseIndex: Sendable {
         self.v6 = v6
     }
 
-    /// The index with the PTR of `address` pointing at `owner` (none with nil).
-    func setting(_ address: IPAddress, to owner: DomainName?) -> ReverseIndex {
+    /// The index with the PTR of each address pointing at its owner (none with nil): one copy
+    /// of each table for all of them.
+    func setting(_ owners: [(address: IPAddress, owner: DomainName?)]) -> ReverseIndex {
         var v4 = self.v4, v6 = self.v6
-        switch address {
-        case .v4(let a): v4.set(a.uint32, owner)
-        case .v6(let a): v6.set(a, owner)
+        for (address, owner) in owners {
+            switch address {
+            case .v4(let a): v4.set(a.uint32, owner)
+            case .v6(let a): v6.set(a, owner)
+            }
         }
         return ReverseIndex(v4: v4, v6: v6)
     }

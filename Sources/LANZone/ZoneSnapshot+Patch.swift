@@ -33,7 +33,8 @@ extension ZoneSnapshot {
         }
 
         // Each address's PTR goes to the host the full build would choose (`ptrOrder`).
-        var reverse = self.reverse
+        var owners: [(address: IPAddress, owner: DomainName?)] = []
+        owners.reserveCapacity(changes.addresses.count)
         for address in changes.addresses {
             if address == .v4(IPv4Address(uint32: 0x7F00_0001)) || address == .v6(IPv6Address(high: 0, low: 1)) { return nil }
             var best: HostRecord?
@@ -42,9 +43,11 @@ extension ZoneSnapshot {
                 if let chosen = best, !Self.ptrOrder(host, chosen) { continue }
                 best = host
             }
-            let owner = best.flatMap { try? $0.ownerName(in: origin) }
-            reverse = reverse.setting(address, to: owner)
-            guard !Self.reversePrefixes.contains(where: { $0.contains(address) }) else { continue }
+            owners.append((address, best.flatMap { try? $0.ownerName(in: origin) }))
+        }
+        let reverse = self.reverse.setting(owners)
+        // A derived reverse zone (the /24 or /64 outside RFC 6303's) that would appear or go.
+        for (address, owner) in owners where !Self.reversePrefixes.contains(where: { $0.contains(address) }) {
             let derived = zones[SpecialZones.derivedReverseZone(for: address)] != nil
             if owner != nil, !derived { return nil }
             if owner == nil, derived, !reverse.hasNeighbour(of: address) { return nil }

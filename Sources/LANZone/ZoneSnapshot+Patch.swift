@@ -57,7 +57,8 @@ extension ZoneSnapshot {
         for (apex, zone) in zones {
             zones[apex] = Self.localZone(apex, zone.kind, config: config, serial: changes.state.serial)
         }
-        return ZoneSnapshot(self, nodes: nodes, reverse: reverse, hostCount: hostCount, zones: zones, state: changes.state)
+        return ZoneSnapshot(self, zones: zones, secondaries: secondaries, hosted: hosted, state: changes.state,
+                            hosts: (nodes, reverse, hostCount))
     }
 
     /// The addresses the host `name` (relative to the LAN zone, as stored) has here: what a patch

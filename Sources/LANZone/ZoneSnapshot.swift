@@ -172,33 +172,14 @@ public final class ZoneSnapshot: Sendable {
             ns: [ResourceRecord(name: apex, ttl: config.hostTTL, data: .ns(nsTarget))])
     }
 
-    /// A copy with other host data (`patched`), zones and state; the rest shared.
-    init(_ other: ZoneSnapshot, nodes: [DomainName: Node], reverse: ReverseIndex, hostCount: Int,
-         zones: [DomainName: LocalZone], state: ZoneState) {
-        config = other.config
-        serial = state.serial
-        generation = state.generation
-        self.hostCount = hostCount
-        skipped = other.skipped
-        self.zones = zones
-        directLookups = other.directLookups
-        originWire = other.originWire
-        hosted = other.hosted
-        apexHashes = other.apexHashes
-        zoneDepths = other.zoneDepths
-        self.nodes = nodes
-        nonTerminals = other.nonTerminals
-        self.reverse = reverse
-        secondaries = other.secondaries
-    }
-
-    /// A copy with other zone records (per-zone SOA serials), sharing the host data.
+    /// A copy with other zone records (per-zone SOA serials), sharing the host data unless
+    /// `hosts` (a patch's names, PTRs and host count) replaces it.
     init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?, hosted: HostedZones?,
-         state: ZoneState? = nil) {
+         state: ZoneState? = nil, hosts: (nodes: [DomainName: Node], reverse: ReverseIndex, count: Int)? = nil) {
         config = other.config
         serial = state?.serial ?? other.serial
         generation = state?.generation ?? other.generation
-        hostCount = other.hostCount
+        hostCount = hosts?.count ?? other.hostCount
         skipped = other.skipped
         self.zones = zones
         directLookups = other.directLookups
@@ -206,9 +187,9 @@ public final class ZoneSnapshot: Sendable {
         self.hosted = hosted
         apexHashes = Self.apexHashes(zones: zones.keys, secondaries: secondaries, hosted: hosted)
         zoneDepths = other.zoneDepths
-        nodes = other.nodes
+        nodes = hosts?.nodes ?? other.nodes
         nonTerminals = other.nonTerminals
-        reverse = other.reverse
+        reverse = hosts?.reverse ?? other.reverse
         self.secondaries = secondaries
     }
 

@@ -108,6 +108,16 @@ class LannamedWeb(Server):
         self.launch()
         from .dnsquery import wait_answering
         self.startup = wait_answering(self.port, ZONE, self.proc, self.log, qtype="SOA")
+        # DNS answering does not mean the HTTPS listener is up yet: wait for it too (bounded).
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.http_port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"lannamed's HTTPS listener on {self.http_port} never accepted a connection")
+                time.sleep(0.02)
         return self.startup
 
 

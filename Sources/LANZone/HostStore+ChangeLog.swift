@@ -89,29 +89,21 @@ extension HostStore {
     }
 
     static func changeLogEnd(_ db: Database) throws -> Int64 {
-        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM temp.host_change")) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM temp.host_change")) ?? 0
     }
 
-    /// The changes since `position` (of a snapshot at generation `generation`), read in one
-    /// transaction; nil when the log does not cover them (no log, or a generation given by
-    /// another process) or more than `limit` names changed (building from every host is then
-    /// as cheap). `before` gives the addresses a name had in that snapshot (their PTRs may move
-    /// to other hosts).
-    public func lanChanges(after position: Int64, generation: Int64, limit: Int,
-                           before: (String) -> [IPAddress]) throws(ZoneError) -> LANChanges? {
-        guard case .changes(let changes) = try readLANChanges(after: position, generation: generation, limit: limit, before: before)
-        else { return nil }
-        return changes
-    }
-
-    /// What `lanChanges` found: the changes, too many of them, or a log that does not cover them.
+    /// What `readLANChanges` found: the changes, too many of them, or a log that does not cover them.
     public enum LANChangeRead: Sendable {
         case changes(LANChanges)
         case tooMany
         case notCovered
     }
 
-    /// As `lanChanges`, saying why there are none.
+    /// The changes since `position` (of a snapshot at generation `generation`), read in one
+    /// transaction; or why there are none to patch with: the log does not cover them (no log, or
+    /// a generation given by another process), or more than `limit` names changed (building from
+    /// every host is then as cheap). `before` gives the addresses a name had in that snapshot
+    /// (their PTRs may move to other hosts).
     public func readLANChanges(after position: Int64, generation: Int64, limit: Int,
                                before: (String) -> [IPAddress]) throws(ZoneError) -> LANChangeRead {
         do {

@@ -115,3 +115,13 @@ struct ZoneSnapshotPatchTests {
                                      before: { _ in [] }) == nil)
     }
 }
+
+extension HostStore {
+    /// The changes `readLANChanges` found, nil when it found none to patch with.
+    func lanChanges(after position: Int64, generation: Int64, limit: Int,
+                    before: (String) -> [IPAddress]) throws(ZoneError) -> LANChanges? {
+        guard case .changes(let changes) = try readLANChanges(after: position, generation: generation, limit: limit, before: before)
+        else { return nil }
+        return changes
+    }
+}

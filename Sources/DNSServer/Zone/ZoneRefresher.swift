@@ -59,21 +59,23 @@ public final class ZoneRefresher: Sendable {
     /// Reads the store and builds a snapshot from it.
     public static func build(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig] = [],
                              clock: ServerClock = .system) throws(ZoneError) -> ZoneSnapshot {
-        let snapshot = try read(store: store, config: config, hosted: hosted, now: clock.now())
+        let snapshot = try read(store: store, config: config, hosted: hosted, now: clock.now()).snapshot
         // The host rows read to build it are gone now: hand their memory back to the system.
         _ = glibcMallocTrim(0)
         return snapshot
     }
 
-    private static func read(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig],
-                             now: Double) throws(ZoneError) -> ZoneSnapshot {
-        try readWithPosition(store: store, config: config, hosted: hosted, now: now).snapshot
-    }
-
-    /// The snapshot and the change-log position of the hosts it was built from.
-    private static func readWithPosition(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig],
-                                         now: Double) throws(ZoneError) -> (snapshot: ZoneSnapshot, position: Int64) {
-        let (hosts, state, position) = try store.snapshotWithPosition()
+    /// The snapshot, and with `withPosition` the change-log position of the hosts it was built
+    /// from (0 without: nothing is asked of the writing connection).
+    private static func read(store: HostStore, config: ZoneConfig, hosted: [HostedZoneConfig], now: Double,
+                             withPosition: Bool = false) throws(ZoneError) -> (snapshot: ZoneSnapshot, position: Int64) {
+        let hosts: [HostRecord], state: ZoneState
+        var position: Int64 = 0
+        if withPosition {
+            (hosts, state, position) = try store.snapshotWithPosition()
+        } else {
+            (hosts, state) = try store.snapshot(ordered: false)
+        }
         guard !hosted.isEmpty else { return (ZoneSnapshot(config: config, hosts: hosts, state: state), position) }
         let zones = HostedZones.build(hosted, serial: state.serial,
                                       records: try store.hostedRecords(for: hosted, now: now))
@@ -124,12 +126,12 @@ public final class ZoneRefresher: Sendable {
     static let patchLimit = 256
 
     /// Notes the position `snapshot` holds, and forgets the log before it now and then.
-    private func remember(_ snapshot: ZoneSnapshot, at at: Int64) {
-        position.withLockedValue { $0 = (snapshot.generation, at) }
-        guard at - pruned.withLockedValue({ $0 }) > 20_000 else { return }
+    private func remember(_ snapshot: ZoneSnapshot, at end: Int64) {
+        position.withLockedValue { $0 = (snapshot.generation, end) }
+        guard end - pruned.withLockedValue({ $0 }) > 20_000 else { return }
         do {
-            try store.pruneChangeLog(through: at)
-            pruned.withLockedValue { $0 = at }
+            try store.pruneChangeLog(through: end)
+            pruned.withLockedValue { $0 = end }
         } catch {
             // Kept for the next time: a log a little longer costs nothing.
         }
@@ -185,7 +187,8 @@ public final class ZoneRefresher: Sendable {
             return hosted.isEmpty && !state.on && started - state.lastBuild >= 1
         }
         if restart, (try? store.startChangeLog()) != nil { logging.withLockedValue { $0.on = true } }
-        var (snapshot, at) = try Self.readWithPosition(store: store, config: config, hosted: hosted, now: started)
+        let noting = logging.withLockedValue { $0.on }
+        var (snapshot, at) = try Self.read(store: store, config: config, hosted: hosted, now: started, withPosition: noting)
         if !hosted.isEmpty {
             let next = (try? store.nextDynamicExpiry(after: started)) ?? nil
             staleAt.withLockedValue { $0 = next ?? .infinity }
@@ -193,7 +196,7 @@ public final class ZoneRefresher: Sendable {
         if let journal { snapshot = journal.advance(from: served, to: snapshot) }
         hub.publish(snapshot)
         publishes.withLockedValue { $0.rebuilt += 1 }
-        if logging.withLockedValue({ $0.on }) { remember(snapshot, at: at) }
+        if noting { remember(snapshot, at: at) }
         let now = clock.now()
         lastRebuild.withLockedValue { $0 = now - started }
         trimHeap(now: now)

@@ -115,23 +115,22 @@ public struct DynDNSDecision: Sendable {
     /// is a host name) and those given addresses of their own; nil when it names none (then the
     /// token's only host is meant).
     public static func namedHosts(_ request: DynDNSRequest) -> [DomainName]? {
-        var names = request.hostnames ?? []
-        if request.hostnames == nil, let user = request.credentials?.user, let name = try? DynDNSRequest.hostname(user) {
-            names.append(name)
-        }
-        guard !names.isEmpty else { return nil }
+        guard let names = requestedNames(request), !names.isEmpty else { return nil }
         return names + request.hostAddresses.keys.filter { !names.contains($0) }
+    }
+
+    /// The request's hostnames; without any, the Basic (or query) user if it is a host name (even
+    /// one the token may not update: `nohost`); nil when it names no host.
+    static func requestedNames(_ request: DynDNSRequest) -> [DomainName]? {
+        if let names = request.hostnames { return names }
+        if let user = request.credentials?.user, let name = try? DynDNSRequest.hostname(user) { return [name] }
+        return nil
     }
 
     /// The request's hostnames; without any, the Basic (or query) user if it is a host name, else
     /// the token's only host.
     static func hostnames(request: DynDNSRequest, updatable: [DynDNSHost]) -> [DomainName]? {
-        if let names = request.hostnames { return names }
-        // A user that is a host name means that host, even one the token may not update (`nohost`).
-        if let user = request.credentials?.user, let name = try? DynDNSRequest.hostname(user) {
-            return [name]
-        }
-        if updatable.count == 1 { return [updatable[0].name] }
-        return nil
+        if let names = requestedNames(request) { return names }
+        return updatable.count == 1 ? [updatable[0].name] : nil
     }
 }

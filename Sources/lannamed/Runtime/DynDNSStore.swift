@@ -82,8 +82,7 @@ struct DynDNSStore: DynDNSBackend {
         return DynDNSCredential(tokenID: found.token.id, account: found.account.name, status: status,
                                 allowedHosts: found.token.hosts, allowedSources: found.token.subnets,
                                 minimumInterval: found.minInterval, hosts: hosts,
-                                tokenState: state.map { RateState(windowStart: $0.windowStart, count: $0.count,
-                                                                  blockedUntil: $0.blockedUntil ?? 0) })
+                                tokenState: state.map(Self.state))
     }
 
     func rateStates(_ keys: [String]) async throws -> [String: RateState] {
@@ -91,7 +90,12 @@ struct DynDNSStore: DynDNSBackend {
         // Known in memory (the usual case): no trip to the pool.
         var stored = store.cachedRateStates(keys: keys)
         if stored == nil { stored = try await pool.runIfActive { try store.rateStates(keys: keys) } }
-        return (stored ?? [:]).mapValues { RateState(windowStart: $0.windowStart, count: $0.count, blockedUntil: $0.blockedUntil ?? 0) }
+        return (stored ?? [:]).mapValues(Self.state)
+    }
+
+    /// A stored rate state as the limiter reads it (no block: 0).
+    static func state(_ stored: DynamicRateState) -> RateState {
+        RateState(windowStart: stored.windowStart, count: stored.count, blockedUntil: stored.blockedUntil ?? 0)
     }
 
     func saveRateStates(_ states: [String: RateState]) async throws {

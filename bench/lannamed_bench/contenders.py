@@ -83,25 +83,31 @@ class NSD(Server):
         zones = "".join(f"zone:\n  name: \"{z}\"\n  zonefile: \"{os.path.join(self.data['dir'], z + 'zone')}\"\n"
                         for z in ["lan."] + self.data["reverse_zones"])
         with open(os.path.join(self.work, "nsd.conf"), "w") as f:
-            f.write(f"""server:
-  ip-address: 127.0.0.1@{self.port}
-  server-count: {self.threads}
-  username: ""
-  chroot: ""
-  zonesdir: "{self.work}"
-  database: ""
-  pidfile: "{self.work}/nsd.pid"
-  xfrdfile: "{self.work}/xfrd.state"
-  zonelistfile: "{self.work}/zone.list"
-  logfile: "{self.work}/nsd.out"
-  rrl-ratelimit: 0
-  minimal-responses: yes
-remote-control:
-  control-enable: no
-{zones}""")
+            f.write(nsd_server_config(self.work, self.port, self.threads, extra=["minimal-responses: yes"]) + zones)
 
     def command(self):
         return ["nsd", "-d", "-c", os.path.join(self.work, "nsd.conf")]
+
+
+def nsd_server_config(work, port, threads, extra=()):
+    """NSD's server and remote-control sections for a run in `work`, with `extra` server lines;
+    the zones follow."""
+    lines = "".join(f"  {line}\n" for line in extra)
+    return f"""server:
+  ip-address: 127.0.0.1@{port}
+  server-count: {threads}
+  username: ""
+  chroot: ""
+  zonesdir: "{work}"
+  database: ""
+  pidfile: "{work}/nsd.pid"
+  xfrdfile: "{work}/xfrd.state"
+  zonelistfile: "{work}/zone.list"
+  logfile: "{work}/nsd.out"
+  rrl-ratelimit: 0
+{lines}remote-control:
+  control-enable: no
+"""
 
 
 def knot_config(work, port, zones, threads=1):

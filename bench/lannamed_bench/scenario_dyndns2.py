@@ -20,11 +20,11 @@ import tempfile
 import threading
 import time
 
-from .contenders import Server
+from .contenders import Server, nsd_server_config
 from .dnsquery import dns_query
 from .procs import CLIENT_CPU, busiest_threads, cpu_seconds, free_port, rss_mib, threads_by_name
 from .report import fmt, note, summarize
-from .scenario_rfc2136 import ZONE, wait_idle
+from .scenario_rfc2136 import ZONE, copy_database, wait_idle
 
 ACCOUNT = "fleet"
 PER_TOKEN = 25          # requests per token and run: under the limit of 30 a minute
@@ -88,9 +88,7 @@ class LannamedWeb(Server):
         self.secondary = secondary
 
     def prepare(self):
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(self.data["db"] + suffix):
-                shutil.copy(self.data["db"] + suffix, os.path.join(self.work, "lannamed.sqlite" + suffix))
+        copy_database(self.data["db"], self.work)
 
     def command(self):
         return [self.data["binary"], "run", "--listen", f"127.0.0.1:{self.port}", "--database",
@@ -129,24 +127,9 @@ class NSDSecondary(Server):
 
     def prepare(self):
         with open(os.path.join(self.work, "nsd.conf"), "w") as f:
-            f.write(f"""server:
-  ip-address: 127.0.0.1@{self.port}
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "{self.work}"
-  database: ""
-  pidfile: "{self.work}/nsd.pid"
-  xfrdfile: "{self.work}/xfrd.state"
-  zonelistfile: "{self.work}/zone.list"
-  logfile: "{self.work}/nsd.out"
-  rrl-ratelimit: 0
-  # NSD reloads at most once a second after transfers by default: an update would wait for it.
-  xfrd-reload-timeout: 0
-  verbosity: 0
-remote-control:
-  control-enable: no
-zone:
+            f.write(nsd_server_config(self.work, self.port, threads=1, extra=[
+                # NSD reloads at most once a second after transfers by default: an update would wait for it.
+                "xfrd-reload-timeout: 0", "verbosity: 0"]) + f"""zone:
   name: "{ZONE}"
   zonefile: "{self.work}/secondary.zone"
   allow-notify: 127.0.0.1 NOKEY

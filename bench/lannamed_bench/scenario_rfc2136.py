@@ -73,14 +73,19 @@ class UpdateServer(Server):
         return f"{host(1)}.{ZONE}"
 
 
+def copy_database(source, work):
+    """A fresh copy of the prepared database (with its WAL) for one run of lannamed."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(source + suffix):
+            shutil.copy(source + suffix, os.path.join(work, "lannamed.sqlite" + suffix))
+
+
 class LannamedHosted(UpdateServer):
     """lannamed serving the zone from its database; errors logged only (as Knot's and BIND's)."""
     name = "lannamed"
 
     def prepare(self):
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(self.data["db"] + suffix):
-                shutil.copy(self.data["db"] + suffix, os.path.join(self.work, "lannamed.sqlite" + suffix))
+        copy_database(self.data["db"], self.work)
 
     def command(self):
         return [self.data["binary"], "run", "--listen", f"127.0.0.1:{self.port}", "--database",

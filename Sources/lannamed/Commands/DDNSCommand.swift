@@ -191,8 +191,7 @@ extension DDNSCommand {
             func output(now: Double) throws(DynamicDNSError) -> String {
                 let text: String
                 do {
-                    text = file == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                        : try String(contentsOfFile: file, encoding: .utf8)
+                    text = try InputText.read(file)
                 } catch { throw .invalid("\(file): \(error.localizedDescription)") }
                 let names = text.split(separator: "\n").compactMap { line -> String? in
                     let name = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]

@@ -109,8 +109,7 @@ struct RecordsCommand: AsyncParsableCommand {
             let (store, settings, _) = try RecordsCommand.open(options)
             let text: String
             do {
-                text = file == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                    : try String(contentsOfFile: file, encoding: .utf8)
+                text = try InputText.read(file)
             } catch { throw fail("\(file): \(error.localizedDescription)") }
             let zones = Dictionary(settings.hosted.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
             var origin: DomainName? = settings.hosted.count == 1 ? settings.hosted[0].name : nil

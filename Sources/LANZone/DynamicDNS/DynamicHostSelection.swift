@@ -7,7 +7,8 @@ public enum DynamicHostSelection: Sendable, Hashable {
     case all
     /// Only these, those of them the account has (the names an update request gives).
     case named([DomainName])
-    /// At most two of the hosts the token may update: enough to tell whether it has exactly one
-    /// (a request that names no host updates the token's only host).
+    /// Enough of the hosts the token may update to tell whether it has exactly one (a request
+    /// that names no host updates the token's only host): a scoped token's own hosts, else at
+    /// most two of the account's.
     case firstTwo
 }

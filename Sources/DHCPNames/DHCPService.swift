@@ -121,7 +121,12 @@ public final class DHCPService: Service {
     func consume() async {
         for await batch in queue.batches() {
             // An empty batch is a tick: a republish put off by the pacing may be due.
-            _ = try? await pool.runIfActive { self.apply(batch) }
+            guard let step = take(batch) else { continue }
+            _ = try? await pool.runIfActive { self.run(step) }
+        }
+        // Stopping: what is held still goes to the store.
+        do { try await pool.runIfActive { try self.writeHeld() } } catch {
+            do { try writeHeld() } catch { logger.error("cannot store DHCP registrations", metadata: ["error": "\(error)"]) }
         }
     }
 
@@ -130,40 +135,73 @@ public final class DHCPService: Service {
     /// How many times the zone was republished from DHCP.
     let republishes = NIOLockedValueBox(0)
 
-    func apply(_ items: [LeaseQueue.Item]) {
-        do {
-            let pacing: RepublishPacer.Action
-            if !items.isEmpty {
-                let (changes, notes) = LeaseMapping.changes(for: items, requestedLifetime: options.requestedLifetime)
-                log(notes)
-                let outcomes = try store.apply(changes, protected: options.protected)
-                log(outcomes)
-                let newest = LeaseMapping.newest(items)
-                pacer.withLockedValue { $0.stored(events: items.count, newest: newest) }
-            }
-            let now = clock.now(), queued = queue.pending, lastRebuild = publisher.lastRebuild()
-            pacing = pacer.withLockedValue { $0.decide(now: now, queued: queued, lastRebuild: lastRebuild) }
-            switch pacing {
-            case .none:
-                return
-            case .tick(let delay):
-                let queue = queue, pacer = pacer
-                loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
-                    pacer.withLockedValue { $0.tickRang() }
-                    queue.tick()
-                }
-            case .publish(let events, let newest):
-                // Counted first: the new zone answers as soon as it is published.
-                republishes.withLockedValue { $0 += 1 }
-                let snapshot = try publisher.refresh()
-                logger.debug("zone updated from DHCP", metadata: [
-                    "events": "\(events)", "serial": "\(snapshot.serial)",
-                    "capture_to_answer_ms": "\(Int((clock.now() - newest) * 1000))",
-                ])
-            }
-        } catch {
-            logger.error("cannot store DHCP registrations", metadata: ["error": "\(error)", "events": "\(items.count)"])
+    /// Events taken from the queue and not yet written. They go to the store together, in one
+    /// transaction, right before the republish that serves them: a storm makes one write per
+    /// republish rather than one per packet, and a lease is answered no later than before.
+    let held = NIOLockedValueBox<[LeaseQueue.Item]>([])
+    /// More than this many held events are written without waiting for the republish (a
+    /// replayed capture's chunk), so that memory stays bounded.
+    static let maximumHeld = 4096
+    /// Held events are written one batch at a time, in the order they came.
+    let writing = NIOLock()
+
+    /// What the pool does after a batch was taken: write what is held, or write it and republish.
+    enum Step: Equatable {
+        case write
+        case publish(events: Int, newest: Double)
+    }
+
+    /// Holds `items` and decides, without blocking, what follows: nothing yet (a tick is asked
+    /// for when a republish is put off), or a step for the pool. Most packets of a storm end
+    /// here, so they cost no thread hop.
+    func take(_ items: [LeaseQueue.Item]) -> Step? {
+        if !items.isEmpty {
+            held.withLockedValue { $0 += items }
+            let newest = LeaseMapping.newest(items)
+            pacer.withLockedValue { $0.stored(events: items.count, newest: newest) }
         }
+        let now = clock.now(), queued = queue.pending, lastRebuild = publisher.lastRebuild()
+        switch pacer.withLockedValue({ $0.decide(now: now, queued: queued, lastRebuild: lastRebuild) }) {
+        case .none:
+            return held.withLockedValue({ $0.count }) >= Self.maximumHeld ? .write : nil
+        case .tick(let delay):
+            let queue = queue, pacer = pacer
+            loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                pacer.withLockedValue { $0.tickRang() }
+                queue.tick()
+            }
+            return nil
+        case .publish(let events, let newest):
+            return .publish(events: events, newest: newest)
+        }
+    }
+
+    /// Does `step` (on the pool: SQLite and the snapshot block).
+    func run(_ step: Step) {
+        do {
+            try writeHeld()
+            guard case .publish(let events, let newest) = step else { return }
+            // Counted first: the new zone answers as soon as it is published.
+            republishes.withLockedValue { $0 += 1 }
+            let snapshot = try publisher.refresh()
+            logger.debug("zone updated from DHCP", metadata: [
+                "events": "\(events)", "serial": "\(snapshot.serial)",
+                "capture_to_answer_ms": "\(Int((clock.now() - newest) * 1000))",
+            ])
+        } catch {
+            logger.error("cannot store DHCP registrations", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes the held events to the store in one transaction.
+    func writeHeld() throws(ZoneError) {
+        writing.lock()
+        defer { writing.unlock() }
+        let items = held.withLockedValue { held in defer { held = [] }; return held }
+        guard !items.isEmpty else { return }
+        let (changes, notes) = LeaseMapping.changes(for: items, requestedLifetime: options.requestedLifetime)
+        log(notes)
+        log(try store.apply(changes, protected: options.protected))
     }
 
     func log(_ notes: [LeaseMapping.Note]) {

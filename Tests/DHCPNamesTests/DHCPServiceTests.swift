@@ -88,6 +88,12 @@ import Timekeeping
             consumer = Task { await service.consume() }
         }
 
+        /// Ends the queue, as the daemon does when it stops, and waits for the consumer to end.
+        func finish() async {
+            queue.finish()
+            await consumer?.value
+        }
+
         /// Stops the consumer and removes the store.
         func stop() {
             queue.finish()
@@ -104,7 +110,8 @@ import Timekeeping
         fixture.push("first", 10)
         #expect(await fixture.eventually { fixture.answers("first") })
         #expect(fixture.service.republishes.withLockedValue { $0 } == 1)
-        // Three more leases right after: stored, and a tick asked for at the gap's end.
+        let generation = try fixture.store.state().generation
+        // Three more leases right after: held, and a tick asked for at the gap's end.
         fixture.push("second", 11)
         fixture.push("third", 12)
         fixture.push("fourth", 13)
@@ -118,6 +125,22 @@ import Timekeeping
         #expect(await fixture.eventually { fixture.answers("second") })
         #expect(fixture.answers("third") && fixture.answers("fourth"))
         #expect(fixture.service.republishes.withLockedValue { $0 } == 2)
+        // Written together, in one transaction, right before that republish.
+        #expect(try fixture.store.state().generation == generation + 1)
+    }
+
+    @Test func heldLeasesAreWrittenWhenTheServiceStops() async throws {
+        let fixture = try Fixture(minimumGap: 60)
+        fixture.start()
+        defer { fixture.stop() }
+        fixture.push("early", 30)
+        #expect(await fixture.eventually { fixture.answers("early") })
+        // Within the gap: held for the tick a minute away; then the service stops.
+        fixture.push("late", 31)
+        #expect(await fixture.eventually { fixture.tickPending })
+        #expect(try !fixture.store.snapshot().hosts.contains { $0.name == "late" })
+        await fixture.finish()
+        #expect(try fixture.store.snapshot().hosts.contains { $0.name == "late" })
     }
 
     @Test func withoutAGapEachQuietLeaseIsPublishedAtOnce() async throws {

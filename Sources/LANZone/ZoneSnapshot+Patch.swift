@@ -5,8 +5,8 @@ extension ZoneSnapshot {
     /// address they had or have, the rest shared. Equal to a full build from the store at
     /// `changes.state` (the tests check it against one); nil when the change needs the full
     /// build: a name of more than one label below the zone (empty non-terminals), the server's
-    /// own name, a name that cannot be read, a loopback address, a derived reverse zone that
-    /// appears or goes, or hosted zones being served (they are built with the hosts).
+    /// own name, a name that cannot be read, a loopback address, or hosted zones being served
+    /// (they are built with the hosts).
     public func patched(_ changes: LANChanges) -> ZoneSnapshot? {
         guard hosted == nil else { return nil }
         let origin = config.origin
@@ -46,14 +46,17 @@ extension ZoneSnapshot {
             owners.append((address, best.flatMap { try? $0.ownerName(in: origin) }))
         }
         let reverse = self.reverse.setting(owners)
-        // A derived reverse zone (the /24 or /64 outside RFC 6303's) that would appear or go.
-        for (address, owner) in owners where !Self.reversePrefixes.contains(where: { $0.contains(address) }) {
-            let derived = zones[SpecialZones.derivedReverseZone(for: address)] != nil
-            if owner != nil, !derived { return nil }
-            if owner == nil, derived, !reverse.hasNeighbour(of: address) { return nil }
-        }
-
         var zones = self.zones
+        // A derived reverse zone (the /24 or /64 outside RFC 6303's) appears with its first PTR
+        // and goes with its last, as in the full build.
+        for (address, owner) in owners where !Self.reversePrefixes.contains(where: { $0.contains(address) }) {
+            let apex = SpecialZones.derivedReverseZone(for: address)
+            if owner != nil, zones[apex] == nil {
+                zones[apex] = Self.localZone(apex, .reverse, config: config, serial: changes.state.serial)
+            } else if owner == nil, zones[apex]?.kind == .reverse, !reverse.hasNeighbour(of: address) {
+                zones[apex] = nil
+            }
+        }
         for (apex, zone) in zones {
             zones[apex] = Self.localZone(apex, zone.kind, config: config, serial: changes.state.serial)
         }

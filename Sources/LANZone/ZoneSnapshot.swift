@@ -186,7 +186,8 @@ public final class ZoneSnapshot: Sendable {
         originWire = other.originWire
         self.hosted = hosted
         apexHashes = Self.apexHashes(zones: zones.keys, secondaries: secondaries, hosted: hosted)
-        zoneDepths = other.zoneDepths
+        // A patch may add or drop a derived reverse zone.
+        zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
         nodes = hosts?.nodes ?? other.nodes
         nonTerminals = other.nonTerminals
         reverse = hosts?.reverse ?? other.reverse

@@ -1,15 +1,15 @@
 import DNSWire
 
-/// The names of a `TransferredZone`: a large table shared by every version of the zone, and a
-/// small overlay of the names added or changed since it was built.
+/// The names of a zone (a `TransferredZone`, the LAN zone of a `ZoneSnapshot`): a large table
+/// shared by every version of the zone, and a small overlay of the names added or changed since
+/// it was built.
 ///
-/// A dynamic update changes a few names of a zone of 100,000. Copying one dictionary of all of
-/// them per update (and releasing the old copy) cost milliseconds; here a patch copies only the
-/// overlay, and the overlay is folded into a new base once it holds about √n names, so an update
-/// costs O(√n) amortised and a lookup one extra probe of a small table (none when it is empty).
-struct NodeTable: Sendable, Sequence {
-    typealias Node = TransferredZone.Node
-
+/// A dynamic update or a DHCP lease changes a few names of a zone of 100,000. Copying one
+/// dictionary of all of them per change (and releasing the old copy) cost milliseconds; here a
+/// patch copies only the overlay, and the overlay is folded into a new base once it holds about
+/// √n names, so a change costs O(√n) amortised and a lookup one extra probe of a small table
+/// (none when it is empty).
+struct NodeTable<Node: Sendable>: Sendable, Sequence {
     private(set) var base: [DomainName: Node]
     /// Names added or changed since `base`; nil for a name removed.
     private(set) var overlay: [DomainName: Node?] = [:]
@@ -32,10 +32,11 @@ struct NodeTable: Sendable, Sequence {
         return overlay.index(forKey: name).map { overlay.keys[$0] }
     }
 
-    /// Sets (or, with nil, removes) the node of a name.
+    /// Sets (or, with nil, removes) the node of a name; the name keeps the spelling given here.
     mutating func set(_ name: DomainName, to node: Node?) {
         let had = self[name] != nil
         count += (node != nil ? 1 : 0) - (had ? 1 : 0)
+        overlay.removeValue(forKey: name)
         overlay[name] = .some(node)
     }
 
@@ -46,7 +47,10 @@ struct NodeTable: Sendable, Sequence {
         let limit = Swift.max(64, Int(Double(base.count).squareRoot()))
         guard overlay.count > limit else { return }
         var merged = base
-        for (name, node) in overlay { merged[name] = node }
+        for (name, node) in overlay {
+            merged.removeValue(forKey: name)
+            if let node { merged[name] = node }
+        }
         base = merged
         overlay = [:]
     }
@@ -63,8 +67,9 @@ struct NodeTable: Sendable, Sequence {
 
         mutating func next() -> (key: DomainName, value: Node)? {
             while let entry = base.next() {
-                guard !table.overlay.isEmpty, let changed = table.overlay[entry.key] else { return entry }
-                if let changed { return (entry.key, changed) }
+                guard !table.overlay.isEmpty, let index = table.overlay.index(forKey: entry.key) else { return entry }
+                // Changed: the overlay's node, under its spelling.
+                if let changed = table.overlay.values[index] { return (table.overlay.keys[index], changed) }
             }
             while let entry = added.next() {
                 if let node = entry.value, table.base[entry.key] == nil { return (entry.key, node) }

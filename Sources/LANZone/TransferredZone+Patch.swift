@@ -79,7 +79,7 @@ extension TransferredZone {
 
     /// Adds the empty non-terminals between a new name and the closest name that exists; false
     /// when that name is a zone cut or below one (the new name would not be this zone's data).
-    private func addParents(of name: DomainName, to nodes: inout NodeTable) -> Bool {
+    private func addParents(of name: DomainName, to nodes: inout NodeTable<Node>) -> Bool {
         var current = name
         var count = name.labelCount
         var missing: [DomainName] = []

@@ -40,7 +40,7 @@ public final class TransferredZone: Sendable {
     let soaData: SOA
     let apexLabelCount: Int
     /// Every name of the zone: owners of records and the empty non-terminals between them.
-    let nodes: NodeTable
+    let nodes: NodeTable<Node>
     /// The zone cuts (delegations not themselves below another cut), with their referrals
     /// prepared at build time so a referral allocates nothing.
     let referrals: [DomainName: Referral]
@@ -55,7 +55,7 @@ public final class TransferredZone: Sendable {
 
     /// Stores what `init(apex:owners:)` worked out; nothing else calls it.
     init(apex: DomainName, soa: ResourceRecord, soaData: SOA, negativeSOA: ResourceRecord, recordCount: Int,
-         apexLabelCount: Int, nodes: NodeTable, referrals: [DomainName: Referral], apexGlue: [ResourceRecord],
+         apexLabelCount: Int, nodes: NodeTable<Node>, referrals: [DomainName: Referral], apexGlue: [ResourceRecord],
          lineage: Lineage? = nil) {
         self.lineage = lineage
         self.apex = apex

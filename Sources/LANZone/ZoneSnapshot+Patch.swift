@@ -22,15 +22,15 @@ extension ZoneSnapshot {
             if let host {
                 var node = Node()
                 node.add(host.addresses)
-                // Removed first, so that the key takes the new spelling of a name.
-                nodes[owner] = nil
-                nodes[owner] = node
+                // Under the new spelling of the name, as the full build has it.
+                nodes.set(owner, to: node)
                 if !had { hostCount += 1 }
             } else if had {
-                nodes[owner] = nil
+                nodes.set(owner, to: nil)
                 hostCount -= 1
             }
         }
+        nodes.foldIfLarge()
 
         // Each address's PTR goes to the host the full build would choose (`ptrOrder`).
         var owners: [(address: IPAddress, owner: DomainName?)] = []

@@ -17,7 +17,7 @@ public final class ZoneSnapshot: Sendable {
     let zones: [DomainName: LocalZone]
     let zoneDepths: [Int]
     /// Names of the LAN zone with their addresses.
-    let nodes: [DomainName: Node]
+    let nodes: NodeTable<Node>
     let nonTerminals: Set<DomainName>
     /// PTR data of every reverse zone, by address.
     let reverse: ReverseIndex
@@ -153,7 +153,7 @@ public final class ZoneSnapshot: Sendable {
         self.hosted = hosted
         apexHashes = Self.apexHashes(zones: zones.keys, secondaries: nil, hosted: hosted)
         self.zoneDepths = Array(Set(zones.keys.map(\.labelCount))).sorted(by: >)
-        self.nodes = nodes
+        self.nodes = NodeTable(nodes)
         self.nonTerminals = nonTerminals
         self.reverse = reverse
         self.skipped = skipped
@@ -175,7 +175,7 @@ public final class ZoneSnapshot: Sendable {
     /// A copy with other zone records (per-zone SOA serials), sharing the host data unless
     /// `hosts` (a patch's names, PTRs and host count) replaces it.
     init(_ other: ZoneSnapshot, zones: [DomainName: LocalZone], secondaries: SecondaryZones?, hosted: HostedZones?,
-         state: ZoneState? = nil, hosts: (nodes: [DomainName: Node], reverse: ReverseIndex, count: Int)? = nil) {
+         state: ZoneState? = nil, hosts: (nodes: NodeTable<Node>, reverse: ReverseIndex, count: Int)? = nil) {
         config = other.config
         serial = state?.serial ?? other.serial
         generation = state?.generation ?? other.generation

@@ -90,21 +90,23 @@ public final class ZoneRefresher: Sendable {
         let served = hub.current
         let started = clock.now()
         if !force {
+            // The change log, when it covers the served snapshot, also says that nothing changed.
+            if let patched = try patch(served: served, started: started) { return patched }
             let state = try store.state()
             if state.generation == served.generation && started < staleAt.withLockedValue({ $0 }) { return served }
-            if let patched = try patch(served: served, started: started) { return patched }
         }
         return try rebuild(served: served, started: started)
     }
 
     /// The served snapshot patched with the hosts that changed since it was built (the store's
-    /// change log), published; nil when it has to be rebuilt instead: hosted zones are served,
-    /// its hosts are not the ones this refresher published, the change is large, or it needs the
-    /// full build.
+    /// change log), published (the served one itself when nothing changed); nil when it has to
+    /// be rebuilt instead: hosted zones are served, its hosts are not the ones this refresher
+    /// published, the change is large, or it needs the full build.
     private func patch(served: ZoneSnapshot, started: Double) throws(ZoneError) -> ZoneSnapshot? {
         guard hosted.isEmpty, let from = position.withLockedValue({ $0 }), from.generation == served.generation else { return nil }
         let read = try store.readLANChanges(after: from.at, generation: served.generation, limit: Self.patchLimit,
                                             before: { served.addresses(ofHost: $0) })
+        if case .changes(let changes) = read, changes.state.generation == served.generation { return served }
         guard case .changes(let changes) = read, var snapshot = served.patched(changes) else {
             if case .tooMany = read, (try? store.stopChangeLog()) != nil {
                 logging.withLockedValue { $0.on = false }

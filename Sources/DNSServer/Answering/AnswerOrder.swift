@@ -42,8 +42,8 @@ struct AnswerOrder {
 
     /// What became of a query.
     enum Outcome {
-        /// The reply is written into the buffer.
-        case replied
+        /// The reply is written into the buffer, by this lane.
+        case replied(QueryCounters.Lane)
         /// Nothing is sent (unreadable, or a response).
         case drop
         /// The transfer service answers it, possibly later and in several messages.
@@ -53,6 +53,16 @@ struct AnswerOrder {
         /// the responder's reading of it, when it ran: the reply is made from them, not again.
         case forward(Question, dnssecOK: Bool, checkingDisabled: Bool, shape: ForwardMiss?, query: [UInt8],
                      message: Message?)
+
+        /// The lane that took the query (for counting).
+        var lane: QueryCounters.Lane {
+            switch self {
+            case .replied(let lane): lane
+            case .drop: .dropped
+            case .transfer: .transfer
+            case .forward: .forwarded
+            }
+        }
     }
 
     /// Mutated in place only: a copy would copy its tables on the next write.
@@ -95,7 +105,7 @@ struct AnswerOrder {
             if let direct = snapshot.directAnswer(lowercasedWire: query.key.name, type: query.key.type) {
                 if AnswerTemplates.write(direct, ttl: snapshot.config.hostTTL, recursionAvailable: gate.forwarder != nil,
                                          query: query, bytes: view.bytes, limit: limit, into: &out) {
-                    return .replied
+                    return .replied(.direct)
                 }
                 return answerInFull(view, client: client, snapshot: snapshot, transport: transport, miss: nil, into: &out)
             }
@@ -103,7 +113,9 @@ struct AnswerOrder {
             switch lanes.templates.lookup(query, snapshot: snapshot, forwarding: forwarding) {
             case .local(let template):
                 // 2. A local template.
-                if AnswerTemplates.write(template, query: query, bytes: view.bytes, limit: limit, into: &out) { return .replied }
+                if AnswerTemplates.write(template, query: query, bytes: view.bytes, limit: limit, into: &out) {
+                    return .replied(.template)
+                }
             case .forward:
                 // 3. A forwarded template (the cache's bytes), for clients that may use the forwarder.
                 if gate.forwarding(for: client) == .allowed, let forwarder = gate.forwarder {
@@ -113,7 +125,7 @@ struct AnswerOrder {
                     if let answer = lanes.forwardTemplates.answer(for: asked.key, at: now,
                                                                   readThrough: forwarder.cachedAnswer) {
                         if ForwardTemplates.write(answer, at: now, query: query, bytes: view.bytes, limit: limit, into: &out) {
-                            return .replied
+                            return .replied(.forwardedTemplate)
                         }
                     } else {
                         miss = asked
@@ -141,7 +153,7 @@ struct AnswerOrder {
         switch QueryResponder.decide(query, snapshot: snapshot, transport: transport, forwarding: gate.forwarding(for: client)) {
         case .reply(let reply):
             out.writeBytes(reply)
-            return .replied
+            return .replied(.responder)
         case .drop:
             return .drop
         case .forward(let message, _):

@@ -36,13 +36,16 @@ public final class DNSListeners: Service {
     let transfers: TransferService?
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
+    /// What was answered, and how (for `/metrics`).
+    public let metrics: QueryMetrics
     private let connections: TCPConnectionLimit
     private let channels = NIOLockedValueBox<[any Channel]>([])
     private let workers = NIOLockedValueBox<[UDPWorker]>([])
 
     public init(options settings: Options, hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil,
-                group: MultiThreadedEventLoopGroup, logger: Logger) {
+                group: MultiThreadedEventLoopGroup, metrics: QueryMetrics = QueryMetrics(), logger: Logger) {
         self.transfers = transfers
+        self.metrics = metrics
         self.settings = settings
         self.hub = hub
         self.gate = gate
@@ -62,7 +65,7 @@ public final class DNSListeners: Service {
                 let address = try SocketAddress(ipAddress: endpoint.address.description, port: endpoint.port)
                 for loop in group.makeIterator() {
                     let worker = try UDPWorker(endpoint: endpoint, hub: hub, gate: gate, transfers: transfers, loop: loop,
-                                               logger: logger)
+                                               metrics: metrics, logger: logger)
                     workers.withLockedValue { $0.append(worker) }
                 }
                 let listener = try await bindTCP(address)
@@ -78,7 +81,7 @@ public final class DNSListeners: Service {
     private func bindTCP(_ address: SocketAddress) async throws -> any Channel {
         let hub = hub
         let gate = gate, transfers = transfers
-        let connections = connections
+        let connections = connections, counters = metrics.shared
         let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeout * 1000))
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -89,7 +92,8 @@ public final class DNSListeners: Service {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
                     try pipeline.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
-                    try pipeline.addHandler(TCPQueryHandler(hub: hub, gate: gate, transfers: transfers, connections: connections))
+                    try pipeline.addHandler(TCPQueryHandler(hub: hub, gate: gate, transfers: transfers, connections: connections,
+                                                                   counters: counters))
                 }
             }
         if address.protocol == .inet6 {

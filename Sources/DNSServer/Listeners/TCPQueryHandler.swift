@@ -18,8 +18,12 @@ final class TCPQueryHandler: ChannelInboundHandler {
     /// The answer order without the fast lanes (those are the UDP workers').
     private var order: AnswerOrder
     private var counted = false
+    /// Shared by every connection (atomic adds).
+    private let counters: QueryCounters
 
-    init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil, connections: TCPConnectionLimit) {
+    init(hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService? = nil, connections: TCPConnectionLimit,
+         counters: QueryCounters = QueryCounters(singleWriter: false)) {
+        self.counters = counters
         self.hub = hub
         self.gate = gate
         self.transfers = transfers
@@ -56,8 +60,10 @@ final class TCPQueryHandler: ChannelInboundHandler {
         var reply = context.channel.allocator.buffer(capacity: 2 + 512)
         reply.writeInteger(UInt16(0))
         let outcome = bytes.withUnsafeBytes { raw -> AnswerOrder.Outcome in
-            guard let view = MessageView(raw) else { return .drop }
-            return order.answer(view, client: client, snapshot: snapshot, transport: .tcp, into: &reply)
+            let outcome = MessageView(raw).map { order.answer($0, client: client, snapshot: snapshot, transport: .tcp, into: &reply) }
+                ?? .drop
+            counters.count(outcome.lane, query: raw, rcode: outcome.lane.answeredNow ? reply.getInteger(at: reply.readerIndex + 5) : nil)
+            return outcome
         }
         switch outcome {
         case .replied:
@@ -78,11 +84,12 @@ final class TCPQueryHandler: ChannelInboundHandler {
                 channel.flush()
             }
         case .forward(let question, let dnssecOK, let checkingDisabled, _, _, let message):
-            let channel = context.channel
+            let channel = context.channel, counters = counters
             gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: context.eventLoop) { resolution in
                 guard let message = message ?? (try? Message(bytes: bytes)) else { return }
                 let limit = QueryResponder.sizeLimit(for: message, transport: .tcp)
                 let answer = QueryResponder.forwardedResponse(to: message, resolution: resolution, limit: limit)
+                if answer.count > 3 { counters.countReply(rcode: answer[3]) }
                 channel.writeAndFlush(Self.frame(answer, allocator: channel.allocator), promise: nil)
             }
         }

@@ -37,6 +37,9 @@ final class UDPWorker: @unchecked Sendable {
     /// Cache entries the loop resolved for this thread's misses, waiting to join its view.
     private let inbox = NIOLockedValueBox<[(ResponseCache.Key, CachedAnswer)]>([])
     private let replies: ReplyBatch
+    /// This thread's own query counters; forwarded replies are counted on the loop, in `shared`.
+    private let counters: QueryCounters
+    private let shared: QueryCounters
 
     // Owned by the worker thread.
     private var snapshot: ZoneSnapshot
@@ -46,8 +49,10 @@ final class UDPWorker: @unchecked Sendable {
     private var handOver: [@Sendable () -> Void] = []
 
     init(endpoint: Endpoint, hub: SnapshotHub, gate: ForwardingGate, transfers: TransferService?,
-         loop: any EventLoop, logger: Logger) throws {
+         loop: any EventLoop, metrics: QueryMetrics = QueryMetrics(), logger: Logger) throws {
         fd = try Self.openSocket(endpoint)
+        counters = metrics.workerCounters()
+        shared = metrics.shared
         self.hub = hub
         self.gate = gate
         self.transfers = transfers
@@ -212,9 +217,15 @@ final class UDPWorker: @unchecked Sendable {
     private func answer(_ bytes: UnsafeRawBufferPointer, from name: UnsafePointer<sockaddr_storage>, nameLength: socklen_t,
                         into out: inout ByteBuffer) -> Bool {
         // A datagram shorter than a header is not a message: nothing to answer.
-        guard let view = MessageView(bytes) else { return false }
+        guard let view = MessageView(bytes) else {
+            counters.count(.dropped, query: bytes, rcode: nil)
+            return false
+        }
         let client = SocketAddressBytes.address(of: name)
-        switch order.answer(view, client: client, snapshot: snapshot, transport: .udp, into: &out) {
+        let start = out.writerIndex
+        let outcome = order.answer(view, client: client, snapshot: snapshot, transport: .udp, into: &out)
+        counters.count(outcome.lane, query: bytes, rcode: outcome.lane.answeredNow ? out.getInteger(at: start + 3) : nil)
+        switch outcome {
         case .replied:
             return true
         case .drop:
@@ -242,7 +253,7 @@ final class UDPWorker: @unchecked Sendable {
     /// so the next query for it is a hit), or in full for answers that are not kept.
     private func forward(_ question: Question, dnssecOK: Bool, checkingDisabled: Bool, query: [UInt8], message: Message?,
                          shape miss: AnswerOrder.ForwardMiss?, to destination: Destination) {
-        let gate = gate, loop = loop, replies = replies, inbox = inbox
+        let gate = gate, loop = loop, replies = replies, inbox = inbox, shared = shared
         handOver.append {
             gate.resolve(question, dnssecOK: dnssecOK, checkingDisabled: checkingDisabled, on: loop, outcome: { outcome in
                 let now = gate.forwarder?.serverClock.now() ?? 0
@@ -254,14 +265,16 @@ final class UDPWorker: @unchecked Sendable {
                         ForwardTemplates.write(answer, at: now, query: shape, bytes: raw, limit: limit, into: &buffer)
                     }
                     if written {
+                        shared.countReply(rcode: buffer.getInteger(at: buffer.readerIndex + 3) ?? 0)
                         replies.send(Array(buffer.readableBytesView), to: destination)
                         return
                     }
                 }
                 guard let message = message ?? (try? Message(bytes: query)) else { return }
                 let limit = QueryResponder.sizeLimit(for: message, transport: .udp)
-                replies.send(QueryResponder.forwardedResponse(to: message, resolution: outcome.resolution(at: now), limit: limit),
-                             to: destination)
+                let reply = QueryResponder.forwardedResponse(to: message, resolution: outcome.resolution(at: now), limit: limit)
+                if reply.count > 3 { shared.countReply(rcode: reply[3]) }
+                replies.send(reply, to: destination)
             })
         }
     }

@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "DNSWire", exclude: ["README.md"]),
@@ -66,6 +68,7 @@ let package = Package(
             name: "ZoneTransfer",
             dependencies: [
                 "DNSWire", "DNSClient", "LANZone", "Timekeeping",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,6 +83,7 @@ let package = Package(
             name: "ZoneUpdate",
             dependencies: [
                 "DNSWire", "LANZone", "ZoneTransfer", "Timekeeping",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -91,6 +95,7 @@ let package = Package(
             name: "DHCPNames",
             dependencies: [
                 "DHCPWatch", "LANZone", "DNSWire", "HostSystem", "Timekeeping",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -117,11 +122,23 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
-        .target(name: "DynamicDNS", dependencies: ["DNSWire"], exclude: ["README.md"]),
+        .target(
+            name: "ServerMetrics",
+            dependencies: [
+                "DNSServer", "DNSWire", "Forwarder", "LANZone",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(name: "DynamicDNS", dependencies: ["DNSWire", .product(name: "CoreMetrics", package: "swift-metrics")],
+                exclude: ["README.md"]),
         .target(
             name: "WebService",
             dependencies: [
                 "DNSWire", "DynamicDNS",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -137,7 +154,8 @@ let package = Package(
             name: "lannamed",
             dependencies: [
                 "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "ZoneUpdate", "HostSystem",
-                "DNSServer", "Timekeeping", "DynamicDNS", "WebService",
+                "DNSServer", "Timekeeping", "DynamicDNS", "WebService", "ServerMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -175,6 +193,9 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
+        .testTarget(name: "ServerMetricsTests", dependencies: [
+            "ServerMetrics", "DNSServer", "DNSWire", "LANZone", .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "WebServiceTests", dependencies: [
             "WebService", "DynamicDNS", "DNSWire",
             .product(name: "NIOCore", package: "swift-nio"),

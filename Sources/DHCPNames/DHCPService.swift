@@ -1,3 +1,4 @@
+import CoreMetrics
 import DHCPWatch
 import DNSWire
 import Foundation
@@ -72,6 +73,15 @@ public final class DHCPService: Service {
         self.logger = logger
         pacer = NIOLockedValueBox(RepublishPacer(minimumGap: options.minimumRepublishGap,
                                                  maximumGap: options.maximumRepublishGap))
+    }
+
+    /// What each live capture has seen so far: frames, lease events read from them, and frames
+    /// that were not readable DHCP.
+    public var captureCounts: [(interface: String, frames: Int, events: Int, malformed: Int)] {
+        workers.map { worker in
+            let counts = worker.counters.withLockedValue { $0 }
+            return (worker.interface, counts.frames, counts.events, counts.malformed)
+        }
     }
 
     /// Opens every interface now, so that a wrong name or a missing permission stops the start.
@@ -227,6 +237,7 @@ public final class DHCPService: Service {
             logger.info("dhcp: registered \(registered) names in a burst of \(outcomes.count) events")
         }
         for outcome in outcomes {
+            Counter(label: "lannamed_dhcp_registrations_total", dimensions: [("outcome", Self.outcomeName(outcome))]).increment()
             switch outcome {
             case .registration(let registration, let result):
                 let meta: Logger.Metadata = ["mac": "\(registration.mac)", "address": "\(registration.address)",
@@ -258,6 +269,28 @@ public final class DHCPService: Service {
                 case .register:
                     break
                 }
+            }
+        }
+    }
+
+    /// An outcome's label value in metrics.
+    static func outcomeName(_ outcome: DeviceChangeOutcome) -> String {
+        switch outcome {
+        case .registration(_, let result):
+            switch result {
+            case .registered: "registered"
+            case .renewed: "renewed"
+            case .renamed: "renamed"
+            case .displaced: "displaced"
+            case .refused: "refused"
+            case .unnamed: "unnamed"
+            case .heldByUpdate: "held_by_update"
+            }
+        case .removal(let change, let removed):
+            switch change {
+            case .release: removed ? "released" : "release_unknown"
+            case .cancel: removed ? "cancelled" : "cancel_unknown"
+            case .register: "register"
             }
         }
     }

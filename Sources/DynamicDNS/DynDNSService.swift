@@ -1,3 +1,4 @@
+import CoreMetrics
 import DNSWire
 
 /// One update request handled end to end: the source limiter, parsing, the credential lookup,
@@ -33,7 +34,16 @@ public struct DynDNSService: Sendable {
         public var http: DynDNSHTTPResponse { answer.http }
     }
 
+    /// Handles the request and counts its answer (`lannamed_dyndns2_answers_total` by code).
     public func handle(
+        path: String, rawQuery: String?, headers: [(name: String, value: String)], peer: IPAddress, now: Double
+    ) async -> Outcome {
+        let outcome = await decide(path: path, rawQuery: rawQuery, headers: headers, peer: peer, now: now)
+        Counter(label: "lannamed_dyndns2_answers_total", dimensions: [("answer", outcome.answer.code)]).increment()
+        return outcome
+    }
+
+    private func decide(
         path: String, rawQuery: String?, headers: [(name: String, value: String)], peer: IPAddress, now: Double
     ) async -> Outcome {
         let client = ClientAddress.resolve(peer: peer, headers: headers, trustedProxies: trustedProxies)

@@ -1,3 +1,4 @@
+import CoreMetrics
 import DNSWire
 import DynamicDNS
 import Hummingbird
@@ -14,22 +15,49 @@ struct PeerRequestContext: RequestContext {
     }
 }
 
-/// The routing: `/healthz`; `/favicon.ico` and everything under `/api` and `/console` (kept for a
-/// web console) not found; every other GET path to the update handler.
+/// The routing: `/healthz`; `/metrics` for the admin access list; `/favicon.ico` and everything
+/// under `/api` and `/console` (kept for a web console) not found; every other GET path to the
+/// update handler. Every answer is counted by route and status.
 struct UpdateResponder: HTTPResponder {
     typealias Context = PeerRequestContext
 
     let handler: @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
     let trustedProxies: [AddressPrefix]
     let secure: Bool
+    let metrics: (@Sendable () -> String)?
+    let adminAccess: AccessList
 
     func respond(to request: Request, context: PeerRequestContext) async throws -> Response {
+        let (route, response) = await route(request, context: context)
+        Counter(label: "lannamed_http_requests_total", dimensions: [("route", route), ("status", "\(response.status.code)")])
+            .increment()
+        return response
+    }
+
+    /// The answer, and the route's name for the count.
+    func route(_ request: Request, context: PeerRequestContext) async -> (String, Response) {
         let path = request.uri.path
         let method = request.method
         if path == "/healthz" {
-            guard method == .get || method == .head else { return Self.plain(405, "method", allow: true) }
-            return Self.plain(200, method == .head ? "" : "ok")
+            guard method == .get || method == .head else { return ("healthz", Self.plain(405, "method", allow: true)) }
+            return ("healthz", Self.plain(200, method == .head ? "" : "ok"))
         }
+        if path == "/metrics", let metrics {
+            guard method == .get || method == .head else { return ("metrics", Self.plain(405, "method", allow: true)) }
+            // The connection's own address: a forwarded one could be anyone's.
+            guard let peer = context.peer.flatMap(Self.address), adminAccess.allows(peer) else {
+                return ("metrics", Self.plain(403, "forbidden"))
+            }
+            let text = method == .head ? "" : metrics()
+            return ("metrics", Self.response(HTTPUpdateResponse(
+                status: 200, headers: [(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: text)))
+        }
+        return ("update", await update(request, context: context))
+    }
+
+    func update(_ request: Request, context: PeerRequestContext) async -> Response {
+        let path = request.uri.path
+        let method = request.method
         if path == "/favicon.ico" || Self.isReserved(path) {
             return Self.plain(404, "notfound")
         }

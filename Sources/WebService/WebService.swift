@@ -9,23 +9,28 @@ import ServiceLifecycle
 
 /// The HTTP(S) listener for dyndns2 updates, run as a swift-service-lifecycle `Service`.
 ///
-/// Routes: `GET /healthz` answers `ok`; `/favicon.ico`, `/api...` and `/console...` are not found
-/// (reserved); every other GET goes to `handler`. TLS, when configured, uses the PEM files read at
+/// Routes: `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text, to the admin access
+/// list only; `/favicon.ico`, `/api...` and `/console...` are not found (reserved); every other
+/// GET goes to `handler`. TLS, when configured, uses the PEM files read at
 /// start; `reloadCertificates()` rereads them for new connections.
 public final class WebService: Service, Sendable {
     public let configuration: WebServiceConfiguration
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let handler: @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
+    /// The Prometheus text for `/metrics`; nil: not offered.
+    private let metrics: (@Sendable () -> String)?
     private let certificates: CertificateStore?
     private let port = NIOLockedValueBox<Int?>(nil)
 
     /// Reads the TLS files (throws if they cannot be used). Binding happens in `run()`.
     public init(
         configuration: WebServiceConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger,
+        metrics: (@Sendable () -> String)? = nil,
         handler: @escaping @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
     ) throws {
         self.configuration = configuration
+        self.metrics = metrics
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.handler = handler
@@ -50,7 +55,8 @@ public final class WebService: Service, Sendable {
     }
 
     public func run() async throws {
-        let responder = UpdateResponder(handler: handler, trustedProxies: configuration.trustedProxies, secure: certificates != nil)
+        let responder = UpdateResponder(handler: handler, trustedProxies: configuration.trustedProxies, secure: certificates != nil,
+                                        metrics: metrics, adminAccess: configuration.adminAccess)
         let http = HTTP1Channel.Configuration(
             idleTimeout: nil,
             httpDecoderConfiguration: .init(

@@ -33,12 +33,15 @@ public struct WebServiceConfiguration: Sendable {
     public var maximumConnections: Int
     /// The `Server` header, nil for none.
     public var serverName: String?
+    /// Who may read `/metrics` (by the connection's own address, never a forwarded one).
+    public var adminAccess: AccessList
 
     public init(
         host: String = "::", port: Int = 8245, tls: TLSFiles? = nil, trustedProxies: [AddressPrefix] = [],
         requestTimeout: Double = 10, maximumHeaderBytes: Int = 16_384, maximumHeaderFields: Int = 64,
-        maximumConnections: Int = 512, serverName: String? = nil
+        maximumConnections: Int = 512, serverName: String? = nil, adminAccess: AccessList = AccessList(AccessList.loopback)
     ) {
+        self.adminAccess = adminAccess
         self.host = host
         self.port = port
         self.tls = tls

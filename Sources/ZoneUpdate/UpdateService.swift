@@ -1,3 +1,4 @@
+import CoreMetrics
 import DNSWire
 import LANZone
 import Logging
@@ -180,6 +181,7 @@ public final class UpdateService: Sendable {
 
     /// The answer: the request's ID and opcode, its zone section, the RCODE, signed when asked.
     func reply(header: Header, zone: Question?, rcode: ResponseCode, signedWith signer: (key: TSIGKey, mac: [UInt8])?) -> [UInt8] {
+        Counter(label: "lannamed_dns_updates_total", dimensions: [("rcode", rcode.description)]).increment()
         var response = Message(header: header.responseHeader(), questions: zone.map { [$0] } ?? [])
         response.rcode = rcode
         let bytes = response.serialize()

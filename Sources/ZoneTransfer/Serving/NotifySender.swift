@@ -1,3 +1,4 @@
+import CoreMetrics
 import DNSClient
 import DNSWire
 import LANZone
@@ -145,12 +146,15 @@ public actor NotifySender: Service {
                 logger.warning("NOTIFY answer with a bad signature", metadata: ["secondary": "\(target)", "why": "\(why)"])
                 return .noAnswer
             }
+            Counter(label: "lannamed_notifies_total", dimensions: [("result", response.rcode == .noError ? "acknowledged" : "refused")])
+                .increment()
             if response.rcode == .noError {
                 logger.debug("NOTIFY acknowledged", metadata: ["zone": "\(soa.name)", "secondary": "\(target)"])
                 return .acknowledged
             }
             return .refused(response.rcode)
         } catch {
+            Counter(label: "lannamed_notifies_total", dimensions: [("result", "no_answer")]).increment()
             logger.debug("NOTIFY not acknowledged", metadata: ["zone": "\(soa.name)", "secondary": "\(target)", "error": "\(error)"])
             return .noAnswer
         }

@@ -19,6 +19,16 @@ enum TransferResponder {
         case axfrForIXFR(records: Int, from: UInt32)
         case upToDate
 
+        /// The label value in metrics.
+        var metricName: String {
+            switch self {
+            case .axfr: "axfr"
+            case .ixfr: "ixfr"
+            case .axfrForIXFR: "axfr_for_ixfr"
+            case .upToDate: "up_to_date"
+            }
+        }
+
         var description: String {
             switch self {
             case .axfr(let records): "AXFR, \(records) records"

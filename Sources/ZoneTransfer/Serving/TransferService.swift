@@ -1,3 +1,4 @@
+import CoreMetrics
 import DNSClient
 import DNSWire
 import LANZone
@@ -159,6 +160,7 @@ public final class TransferService: Sendable {
             guard state == .active else { return send([]) }
             switch TransferResponder.respond(to: query, snapshot: snapshot, journal: journal.journal) {
             case .stream(let messages, let kind):
+                Counter(label: "lannamed_zone_transfers_total", dimensions: [("kind", kind.metricName)]).increment()
                 logger.info("zone transfer", metadata: ["zone": "\(question.name)", "client": "\(client)",
                                                        "serial": "\(snapshot.serial(of: question.name) ?? 0)",
                                                        "what": "\(kind)", "messages": "\(messages.count)"])

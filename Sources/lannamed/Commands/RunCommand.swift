@@ -69,6 +69,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-proxy"), help: "Reverse proxy prefix whose X-Forwarded-For names the client; repeatable.")
     var trustedProxies: [String] = []
 
+    @Option(name: .customLong("admin-allow"), help: "Prefix that may read /metrics on the HTTP listener; repeatable (default: loopback and this machine's networks).")
+    var adminAllow: [String] = []
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -129,6 +132,11 @@ struct RunCommand: AsyncParsableCommand {
         if !trustedProxies.isEmpty {
             do { settings.http.trustedProxies = try Settings.parsePrefixes(trustedProxies) } catch {
                 throw ConfigError(message: "--trusted-proxy \(error.message)")
+            }
+        }
+        if !adminAllow.isEmpty {
+            do { settings.http.adminAllow = try Settings.parsePrefixes(adminAllow) } catch {
+                throw ConfigError(message: "--admin-allow \(error.message)")
             }
         }
         if (settings.http.tlsCertificate == nil) != (settings.http.tlsKey == nil) {

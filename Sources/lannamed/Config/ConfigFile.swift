@@ -192,7 +192,7 @@ struct ConfigFile {
             }
         }
         if let http = try table(root, "http", in: nil) {
-            try allow(http, table: "http", keys: ["listen", "tls-cert", "tls-key", "trusted-proxies"])
+            try allow(http, table: "http", keys: ["listen", "tls-cert", "tls-key", "trusted-proxies", "admin-allow"])
             if let text = try string(http, "listen", in: "http") {
                 do { settings.http.listen = try Endpoint(setting: text, defaultPort: 443) } catch {
                     throw fail("http", "listen", error.message)
@@ -203,6 +203,11 @@ struct ConfigFile {
             if let list = try strings(http, "trusted-proxies", in: "http") {
                 do { settings.http.trustedProxies = try Settings.parsePrefixes(list) } catch {
                     throw fail("http", "trusted-proxies", error.message)
+                }
+            }
+            if let list = try strings(http, "admin-allow", in: "http") {
+                do { settings.http.adminAllow = try Settings.parsePrefixes(list) } catch {
+                    throw fail("http", "admin-allow", error.message)
                 }
             }
         }

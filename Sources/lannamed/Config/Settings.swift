@@ -113,7 +113,8 @@ struct Settings: Sendable {
         }
     }
 
-    /// The HTTP listener: dyndns2 updates (`/nic/update`, `/update`, any path) and `/healthz`.
+    /// The HTTP listener: dyndns2 updates (`/nic/update`, `/update`, any path), `/healthz` and
+    /// `/metrics`.
     struct HTTP: Sendable {
         /// Off unless set.
         var listen: Endpoint?
@@ -121,6 +122,9 @@ struct Settings: Sendable {
         var tlsKey: String?
         /// Reverse proxies whose X-Forwarded-For is believed.
         var trustedProxies: [AddressPrefix] = []
+        /// Who may read `/metrics`; nil = loopback and the prefixes of this machine's interfaces
+        /// (the LAN), as for the forwarder.
+        var adminAllow: [AddressPrefix]?
     }
 
     var zone = Zone()

@@ -10,6 +10,9 @@ import NIOPosix
 import ServiceLifecycle
 import DynamicDNS
 import Foundation
+import NIOConcurrencyHelpers
+import Prometheus
+import ServerMetrics
 import Timekeeping
 import WebService
 import ZoneTransfer
@@ -33,12 +36,22 @@ struct Runtime {
         var description: String
     }
 
+    /// The process's metrics registry; swift-metrics records into it from the first daemon start
+    /// on (a process bootstraps swift-metrics once).
+    static let metricsRegistry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsExporter.bootstrap(registry)
+        return registry
+    }()
+
     /// Opens the store, builds the first snapshot, binds every listener and makes the services;
     /// a failure says why in one sentence, with nothing left running.
     static func build(_ settings: Settings, clock: ServerClock, logger: Logger) async throws(Failure) -> Runtime {
         // SIGHUP must never end the daemon, also while it starts (listeners answer before the
         // reload handler is in place).
         signal(SIGHUP, SIG_IGN)
+        // Before any service counts anything.
+        let registry = metricsRegistry
         var settings = settings
         if settings.transfer.secondaryOf != nil && settings.dhcp.enabled {
             // The primary's zone is the truth on a secondary: its DHCP watcher feeds the zone.
@@ -122,8 +135,18 @@ struct Runtime {
                                         secondary: secondary, updates: updateHandler,
                                         pool: pool, logger: logger)
         }
+        let queries = QueryMetrics()
         let server = DNSListeners(options: settings.server.listenerOptions, hub: hub, gate: gate, transfers: transfers,
-                                  group: group, logger: logger)
+                                  group: group, metrics: queries, logger: logger)
+        // The DHCP service is made after the HTTP listener; the scrape finds it here.
+        let dhcpForMetrics = NIOLockedValueBox<DHCPService?>(nil)
+        let exporter = MetricsExporter(registry: registry, sources: .init(
+            queries: queries, forwarder: gate.forwarder, snapshot: { hub.current },
+            captures: {
+                (dhcpForMetrics.withLockedValue { $0 }?.captureCounts ?? []).map {
+                    MetricsExporter.CaptureCounts(interface: $0.interface, frames: $0.frames, events: $0.events, malformed: $0.malformed)
+                }
+            }))
         do {
             try await server.bind()
         } catch let error as PortCheck.Failure {
@@ -165,7 +188,7 @@ struct Runtime {
         if let listen = settings.http.listen {
             do {
                 let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
-                                          clock: clock, group: group, pool: pool, logger: logger)
+                                          metrics: exporter, clock: clock, group: group, pool: pool, logger: logger)
                 services.append(.init(service: made))
                 web = made
                 httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
@@ -188,6 +211,7 @@ struct Runtime {
                 throw await abandon(error.description)
             }
             services.append(.init(service: dhcp))
+            dhcpForMetrics.withLockedValue { $0 = dhcp }
         }
         let summary: Logger.Metadata = [
             "zone": "\(zoneConfig.origin)",
@@ -252,8 +276,8 @@ struct Runtime {
     /// The dyndns2 update server on the HTTP listener: each answer's log line has its secrets
     /// redacted.
     static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher,
-                           zones: [HostedZoneConfig], clock: ServerClock, group: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
-                           logger: Logger) throws -> WebService {
+                           zones: [HostedZoneConfig], metrics: MetricsExporter, clock: ServerClock, group: MultiThreadedEventLoopGroup,
+                           pool: NIOThreadPool, logger: Logger) throws -> WebService {
         let backend = DynDNSStore(store: store, refresher: refresher, zones: zones, pool: pool, now: { clock.now() })
         // Rate states of clients not seen for an hour limit nothing any more: dropped hourly.
         group.next().scheduleRepeatedTask(initialDelay: .minutes(5), delay: .hours(1)) { _ in
@@ -267,9 +291,14 @@ struct Runtime {
         let tls = http.tlsCertificate.flatMap { cert in
             http.tlsKey.map { WebServiceConfiguration.TLSFiles(certificateChain: cert, privateKey: $0) }
         }
+        // /metrics: loopback and this machine's networks unless the settings say who.
+        let admin = AccessList(http.adminAllow ?? (AccessList.loopback + InterfaceAddresses.prefixes().map {
+            AddressPrefix(address: $0.address, length: $0.length)
+        }))
         let configuration = WebServiceConfiguration(host: listen.address.description, port: listen.port, tls: tls,
-                                                    trustedProxies: http.trustedProxies)
-        return try WebService(configuration: configuration, eventLoopGroup: group, logger: logger) { request in
+                                                    trustedProxies: http.trustedProxies, adminAccess: admin)
+        return try WebService(configuration: configuration, eventLoopGroup: group, logger: logger,
+                              metrics: { metrics.render() }) { request in
             let outcome = await dyndns.handle(path: request.path, rawQuery: request.rawQuery, headers: request.headers,
                                               peer: request.clientAddress, now: clock.now())
             logger.info("dyndns2", metadata: ["request": "\(outcome.logLine)", "status": "\(outcome.http.status)"])

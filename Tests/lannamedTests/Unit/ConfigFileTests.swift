@@ -92,11 +92,18 @@ import Testing
         ("[zone]\nname = \"lan\"\n[[zone.hosts]]\nname = \"x.example.com.\"\naddresses = [\"198.51.100.1\"]\n", 4, "outside the zone"),
         ("[dhcp]\nenabled = \"yes\"\n", 2, "true or false"),
         ("[tls]\nkey = 1\n", 1, "unknown setting \"tls\""),
+        ("[http]\nadmin-allow = [\"198.51.100.0/33\"]\n", 2, "the length must be 0...32"),
     ])
     func badValuesNameTheirLineAndSayWhy(text: String, line: Int, words: String) throws {
         let problem = try #require(failure(of: text))
         #expect(problem.line == line, "\(problem)")
         #expect(problem.message.contains(words), "\(problem)")
+    }
+
+    @Test func adminAllowListsWhoReadsTheMetrics() throws {
+        #expect(try load("").http.adminAllow == nil)
+        let settings = try load("[http]\nadmin-allow = [\"198.51.100.0/24\", \"::1/128\"]\n")
+        #expect(settings.http.adminAllow?.map(\.description) == ["198.51.100.0/24", "::1/128"])
     }
 
     @Test func missingFileSaysSo() {

@@ -330,6 +330,7 @@ public final class HostStore: Sendable {
         registerDynamicMigrations(&migrator)
         registerUpdateKeyMigrations(&migrator)
         registerHostUpdateMigrations(&migrator)
+        registerAdminTokenMigrations(&migrator)
         return migrator
     }
 }

@@ -49,19 +49,9 @@ struct HostsCommand: AsyncParsableCommand {
         func run() async throws {
             let (store, settings) = try HostsCommand.open(options)
             do {
-                let relative = try StaticName.relative(name, in: settings.zone.name)
-                var parsed: [IPAddress] = []
-                for text in addresses {
-                    guard let address = IPAddress(text) else { throw ZoneError.invalidAddress(text) }
-                    parsed.append(address)
-                }
-                guard !parsed.isEmpty else { throw ZoneError.noAddresses(name) }
-                let existed = try store.host(named: relative) != nil
-                let changed = try store.upsert(HostRecord(name: relative, addresses: parsed, source: .static))
-                let fqdn = (try? DomainName(parsing: relative, origin: settings.zone.name))?.description ?? relative
-                let verb = !changed ? "unchanged" : existed ? "updated" : "added"
-                printOut("\(verb) \(fqdn) \(parsed.map(\.description).joined(separator: " "))")
-            } catch let error as ZoneError {
+                let change = try store.setStaticHost(name, addresses: addresses, origin: settings.zone.name)
+                printOut("\(change.kind.rawValue) \(change.fqdn) \(change.addresses.map(\.description).joined(separator: " "))")
+            } catch {
                 throw fail(error.description)
             }
         }

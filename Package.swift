@@ -132,6 +132,11 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(
+            name: "AdminAPI",
+            dependencies: ["LANZone", "DNSWire", .product(name: "NIOPosix", package: "swift-nio")],
+            exclude: ["README.md"]
+        ),
         .target(name: "DynamicDNS", dependencies: ["DNSWire", .product(name: "CoreMetrics", package: "swift-metrics")],
                 exclude: ["README.md"]),
         .target(
@@ -154,7 +159,7 @@ let package = Package(
             name: "lannamed",
             dependencies: [
                 "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "ZoneUpdate", "HostSystem",
-                "DNSServer", "Timekeeping", "DynamicDNS", "WebService", "ServerMetrics",
+                "DNSServer", "Timekeeping", "DynamicDNS", "WebService", "ServerMetrics", "AdminAPI",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -193,6 +198,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
+        .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI"]),
         .testTarget(name: "ServerMetricsTests", dependencies: [
             "ServerMetrics", "DNSServer", "DNSWire", "LANZone", .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

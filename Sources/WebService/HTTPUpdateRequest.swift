@@ -32,6 +32,10 @@ public struct HTTPUpdateRequest: Sendable {
     }
 }
 
+/// The admin API: method, path, `Authorization` header and body in, the answer out.
+public typealias APIHandler = @Sendable (_ method: String, _ path: String, _ authorization: String?, _ body: [UInt8]) async
+    -> HTTPUpdateResponse
+
 /// The handler's answer.
 public struct HTTPUpdateResponse: Sendable {
     public var status: Int

@@ -25,7 +25,10 @@ struct UpdateResponder: HTTPResponder {
     let trustedProxies: [AddressPrefix]
     let secure: Bool
     let metrics: (@Sendable () -> String)?
+    let api: APIHandler?
     let adminAccess: AccessList
+    /// The largest API request body read.
+    static let maximumAPIBody = 65_536
 
     func respond(to request: Request, context: PeerRequestContext) async throws -> Response {
         let (route, response) = await route(request, context: context)
@@ -51,6 +54,17 @@ struct UpdateResponder: HTTPResponder {
             let text = method == .head ? "" : metrics()
             return ("metrics", Self.response(HTTPUpdateResponse(
                 status: 200, headers: [(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: text)))
+        }
+        if let api, path == "/api" || path.hasPrefix("/api/") {
+            guard let peer = context.peer.flatMap(Self.address), adminAccess.allows(peer) else {
+                return ("api", Self.plain(403, "forbidden"))
+            }
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: Self.maximumAPIBody) } catch {
+                return ("api", Self.plain(413, "toolarge", close: true))
+            }
+            let answer = await api(request.method.rawValue, path, request.headers[.authorization], Array(body.readableBytesView))
+            return ("api", Self.response(answer))
         }
         return ("update", await update(request, context: context))
     }

@@ -9,9 +9,9 @@ import ServiceLifecycle
 
 /// The HTTP(S) listener for dyndns2 updates, run as a swift-service-lifecycle `Service`.
 ///
-/// Routes: `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text, to the admin access
-/// list only; `/favicon.ico`, `/api...` and `/console...` are not found (reserved); every other
-/// GET goes to `handler`. TLS, when configured, uses the PEM files read at
+/// Routes: `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text and `/api/...` the
+/// admin API, both to the admin access list only; `/favicon.ico` and `/console...` are not found
+/// (reserved); every other GET goes to `handler`. TLS, when configured, uses the PEM files read at
 /// start; `reloadCertificates()` rereads them for new connections.
 public final class WebService: Service, Sendable {
     public let configuration: WebServiceConfiguration
@@ -20,17 +20,20 @@ public final class WebService: Service, Sendable {
     private let handler: @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
     /// The Prometheus text for `/metrics`; nil: not offered.
     private let metrics: (@Sendable () -> String)?
+    /// The admin REST API under `/api/`; nil: not offered.
+    private let api: APIHandler?
     private let certificates: CertificateStore?
     private let port = NIOLockedValueBox<Int?>(nil)
 
     /// Reads the TLS files (throws if they cannot be used). Binding happens in `run()`.
     public init(
         configuration: WebServiceConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger,
-        metrics: (@Sendable () -> String)? = nil,
+        metrics: (@Sendable () -> String)? = nil, api: APIHandler? = nil,
         handler: @escaping @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
     ) throws {
         self.configuration = configuration
         self.metrics = metrics
+        self.api = api
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.handler = handler
@@ -56,7 +59,7 @@ public final class WebService: Service, Sendable {
 
     public func run() async throws {
         let responder = UpdateResponder(handler: handler, trustedProxies: configuration.trustedProxies, secure: certificates != nil,
-                                        metrics: metrics, adminAccess: configuration.adminAccess)
+                                        metrics: metrics, api: api, adminAccess: configuration.adminAccess)
         let http = HTTP1Channel.Configuration(
             idleTimeout: nil,
             httpDecoderConfiguration: .init(

@@ -1,3 +1,4 @@
+import AdminAPI
 import DHCPNames
 import DNSServer
 import DNSWire
@@ -187,8 +188,12 @@ struct Runtime {
         var httpSummary = "off"
         if let listen = settings.http.listen {
             do {
+                let api = AdminAPI(.init(
+                    store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
+                    upstreams: { (gate.forwarder?.status() ?? []).map(apiUpstream) }, version: Lannamed.version,
+                    started: clock.now(), now: { clock.now() }, pool: pool))
                 let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
-                                          metrics: exporter, clock: clock, group: group, pool: pool, logger: logger)
+                                          metrics: exporter, api: api, clock: clock, group: group, pool: pool, logger: logger)
                 services.append(.init(service: made))
                 web = made
                 httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
@@ -276,8 +281,8 @@ struct Runtime {
     /// The dyndns2 update server on the HTTP listener: each answer's log line has its secrets
     /// redacted.
     static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher,
-                           zones: [HostedZoneConfig], metrics: MetricsExporter, clock: ServerClock, group: MultiThreadedEventLoopGroup,
-                           pool: NIOThreadPool, logger: Logger) throws -> WebService {
+                           zones: [HostedZoneConfig], metrics: MetricsExporter, api: AdminAPI, clock: ServerClock,
+                           group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logger: Logger) throws -> WebService {
         let backend = DynDNSStore(store: store, refresher: refresher, zones: zones, pool: pool, now: { clock.now() })
         // Rate states of clients not seen for an hour limit nothing any more: dropped hourly.
         group.next().scheduleRepeatedTask(initialDelay: .minutes(5), delay: .hours(1)) { _ in
@@ -298,12 +303,24 @@ struct Runtime {
         let configuration = WebServiceConfiguration(host: listen.address.description, port: listen.port, tls: tls,
                                                     trustedProxies: http.trustedProxies, adminAccess: admin)
         return try WebService(configuration: configuration, eventLoopGroup: group, logger: logger,
-                              metrics: { metrics.render() }) { request in
+                              metrics: { metrics.render() },
+                              api: { method, path, authorization, body in
+                                  let answer = await api.handle(APIRequest(method: method, path: path, authorization: authorization,
+                                                                           body: body))
+                                  return HTTPUpdateResponse(status: answer.status, headers: answer.headers.map { ($0.name, $0.value) },
+                                                            body: answer.body)
+                              }) { request in
             let outcome = await dyndns.handle(path: request.path, rawQuery: request.rawQuery, headers: request.headers,
                                               peer: request.clientAddress, now: clock.now())
             logger.info("dyndns2", metadata: ["request": "\(outcome.logLine)", "status": "\(outcome.http.status)"])
             return HTTPUpdateResponse(outcome.http)
         }
+    }
+
+    /// An upstream's health as the API shows it.
+    static func apiUpstream(_ entry: (upstream: Upstream, health: UpstreamHealth)) -> APIUpstream {
+        APIUpstream(address: entry.upstream.description, up: entry.health.isUp, rttMilliseconds: entry.health.srtt.map { $0 * 1000 },
+                    answers: entry.health.answers, failures: entry.health.failures)
     }
 
     /// SIGHUP (`systemctl reload`) rereads the HTTP listener's certificate (a renewed one takes

@@ -1,0 +1,90 @@
+import DNSWire
+import Foundation
+import LANZone
+
+/// A host as the API shows it.
+public struct APIHost: Codable, Sendable, Equatable {
+    public var name: String
+    public var fqdn: String
+    public var addresses: [String]
+    /// static, config, dhcp, update, ...
+    public var source: String
+    public var mac: String?
+    public var state: String?
+    public var firstSeen: String
+    public var lastSeen: String
+    public var leaseEnd: String?
+    /// Why the name is not the one the device asked for, when it is not.
+    public var note: String?
+}
+
+/// The body of `POST /api/v1/hosts`.
+struct APINewHost: Decodable {
+    var name: String
+    var addresses: [String]
+}
+
+/// What `POST /api/v1/hosts` did.
+struct APIHostChange: Encodable {
+    var change: String
+    var host: APIHost
+}
+
+/// A served zone.
+public struct APIZone: Codable, Sendable, Equatable {
+    public var name: String
+    public var serial: UInt32
+}
+
+/// An upstream of the forwarder.
+public struct APIUpstream: Codable, Sendable, Equatable {
+    public var address: String
+    public var up: Bool
+    public var rttMilliseconds: Double?
+    public var answers: Int
+    public var failures: Int
+
+    public init(address: String, up: Bool, rttMilliseconds: Double?, answers: Int, failures: Int) {
+        self.address = address
+        self.up = up
+        self.rttMilliseconds = rttMilliseconds
+        self.answers = answers
+        self.failures = failures
+    }
+}
+
+/// `GET /api/v1/status`.
+struct APIStatus: Encodable {
+    var version: String
+    var zone: String
+    var serial: UInt32
+    var hosts: Int
+    var devices: Int
+    var uptimeSeconds: Int
+    var upstreams: [APIUpstream]
+}
+
+struct APIError: Encodable {
+    var error: String
+}
+
+enum APITime {
+    static func text(_ seconds: Double) -> String {
+        Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+    }
+}
+
+extension APIHost {
+    init(_ host: HostRecord, origin: DomainName) {
+        name = host.name
+        fqdn = (try? host.ownerName(in: origin))?.description ?? host.name
+        addresses = host.addresses.map(\.description)
+        source = host.source.rawValue
+        mac = host.mac
+        state = host.state
+        firstSeen = APITime.text(host.firstSeen)
+        lastSeen = APITime.text(host.lastSeen)
+        leaseEnd = host.leaseEnd.map(APITime.text)
+        note = host.note
+    }
+}

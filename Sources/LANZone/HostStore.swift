@@ -331,6 +331,7 @@ public final class HostStore: Sendable {
         registerUpdateKeyMigrations(&migrator)
         registerHostUpdateMigrations(&migrator)
         registerAdminTokenMigrations(&migrator)
+        registerAdminSettingMigrations(&migrator)
         return migrator
     }
 }

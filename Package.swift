@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .target(name: "DNSWire", exclude: ["README.md"]),
@@ -137,6 +139,17 @@ let package = Package(
             dependencies: ["LANZone", "DNSWire", .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["README.md"]
         ),
+        .target(
+            name: "WebConsole",
+            dependencies: [
+                "LANZone", "DNSWire",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            exclude: ["README.md"]
+        ),
         .target(name: "DynamicDNS", dependencies: ["DNSWire", .product(name: "CoreMetrics", package: "swift-metrics")],
                 exclude: ["README.md"]),
         .target(
@@ -159,7 +172,7 @@ let package = Package(
             name: "lannamed",
             dependencies: [
                 "DNSWire", "DNSClient", "LANZone", "Forwarder", "DHCPWatch", "DHCPNames", "ZoneTransfer", "ZoneUpdate", "HostSystem",
-                "DNSServer", "Timekeeping", "DynamicDNS", "WebService", "ServerMetrics", "AdminAPI",
+                "DNSServer", "Timekeeping", "DynamicDNS", "WebService", "ServerMetrics", "AdminAPI", "WebConsole",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -199,6 +212,9 @@ let package = Package(
         ]),
         .testTarget(name: "DynamicDNSTests", dependencies: ["DynamicDNS", "DNSWire"]),
         .testTarget(name: "AdminAPITests", dependencies: ["AdminAPI"]),
+        .testTarget(name: "WebConsoleTests", dependencies: [
+            "WebConsole", "LANZone", "DNSWire", .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "ServerMetricsTests", dependencies: [
             "ServerMetrics", "DNSServer", "DNSWire", "LANZone", .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

@@ -32,6 +32,36 @@ public struct HTTPUpdateRequest: Sendable {
     }
 }
 
+/// A request for the web console: everything a page needs.
+public struct WebRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: String?
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// The TCP peer's address.
+    public var peer: IPAddress
+    public var secure: Bool
+}
+
+/// The console's answer; with `events`, a stream written as it comes (server-sent events).
+public struct WebResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: String
+    public var events: AsyncStream<String>?
+
+    public init(status: Int, headers: [(name: String, value: String)], body: String, events: AsyncStream<String>? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.events = events
+    }
+}
+
+/// The web console: pages under `/console`.
+public typealias ConsoleHandler = @Sendable (WebRequest) async -> WebResponse
+
 /// The admin API: method, path, `Authorization` header and body in, the answer out.
 public typealias APIHandler = @Sendable (_ method: String, _ path: String, _ authorization: String?, _ body: [UInt8]) async
     -> HTTPUpdateResponse

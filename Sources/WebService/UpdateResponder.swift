@@ -26,6 +26,7 @@ struct UpdateResponder: HTTPResponder {
     let secure: Bool
     let metrics: (@Sendable () -> String)?
     let api: APIHandler?
+    let console: ConsoleHandler?
     let adminAccess: AccessList
     /// The largest API request body read.
     static let maximumAPIBody = 65_536
@@ -66,7 +67,37 @@ struct UpdateResponder: HTTPResponder {
             let answer = await api(request.method.rawValue, path, request.headers[.authorization], Array(body.readableBytesView))
             return ("api", Self.response(answer))
         }
+        if let console, path == "/console" || path.hasPrefix("/console/") {
+            guard let peer = context.peer.flatMap(Self.address), adminAccess.allows(peer) else {
+                return ("console", Self.plain(403, "forbidden"))
+            }
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: Self.maximumAPIBody) } catch {
+                return ("console", Self.plain(413, "toolarge", close: true))
+            }
+            let answer = await console(WebRequest(
+                method: request.method.rawValue, path: path, query: request.uri.query,
+                headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: Array(body.readableBytesView),
+                peer: peer, secure: secure))
+            return ("console", Self.response(answer))
+        }
         return ("update", await update(request, context: context))
+    }
+
+    static func response(_ answer: WebResponse) -> Response {
+        var fields = HTTPFields()
+        for header in answer.headers {
+            guard let name = HTTPFields.Element.Name(header.name) else { continue }
+            fields.append(HTTPFields.Element(name: name, value: header.value))
+        }
+        guard let events = answer.events else {
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody { writer in
+            for await event in events { try await writer.write(ByteBuffer(string: event)) }
+            try await writer.finish(nil)
+        })
     }
 
     func update(_ request: Request, context: PeerRequestContext) async -> Response {

@@ -9,9 +9,9 @@ import ServiceLifecycle
 
 /// The HTTP(S) listener for dyndns2 updates, run as a swift-service-lifecycle `Service`.
 ///
-/// Routes: `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text and `/api/...` the
-/// admin API, both to the admin access list only; `/favicon.ico` and `/console...` are not found
-/// (reserved); every other GET goes to `handler`. TLS, when configured, uses the PEM files read at
+/// Routes: `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text, `/api/...` the admin
+/// API and `/console...` the web console, all to the admin access list only; `/favicon.ico` is
+/// not found; every other GET goes to `handler`. TLS, when configured, uses the PEM files read at
 /// start; `reloadCertificates()` rereads them for new connections.
 public final class WebService: Service, Sendable {
     public let configuration: WebServiceConfiguration
@@ -22,18 +22,21 @@ public final class WebService: Service, Sendable {
     private let metrics: (@Sendable () -> String)?
     /// The admin REST API under `/api/`; nil: not offered.
     private let api: APIHandler?
+    /// The web console under `/console`; nil: not offered.
+    private let console: ConsoleHandler?
     private let certificates: CertificateStore?
     private let port = NIOLockedValueBox<Int?>(nil)
 
     /// Reads the TLS files (throws if they cannot be used). Binding happens in `run()`.
     public init(
         configuration: WebServiceConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger,
-        metrics: (@Sendable () -> String)? = nil, api: APIHandler? = nil,
+        metrics: (@Sendable () -> String)? = nil, api: APIHandler? = nil, console: ConsoleHandler? = nil,
         handler: @escaping @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
     ) throws {
         self.configuration = configuration
         self.metrics = metrics
         self.api = api
+        self.console = console
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.handler = handler
@@ -59,7 +62,7 @@ public final class WebService: Service, Sendable {
 
     public func run() async throws {
         let responder = UpdateResponder(handler: handler, trustedProxies: configuration.trustedProxies, secure: certificates != nil,
-                                        metrics: metrics, api: api, adminAccess: configuration.adminAccess)
+                                        metrics: metrics, api: api, console: console, adminAccess: configuration.adminAccess)
         let http = HTTP1Channel.Configuration(
             idleTimeout: nil,
             httpDecoderConfiguration: .init(

@@ -1,13 +1,52 @@
 import ArgumentParser
 import Foundation
 import LANZone
+import WebConsole
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Access to the admin REST API (/api/v1 on the HTTP listener).",
-        subcommands: [Token.self]
+        subcommands: [Token.self, Password.self]
     )
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the web console's password (asked twice on a terminal; else the first line of standard input).",
+            discussion: "Stored as a bcrypt hash. At least 10 characters.")
+        @Flag(name: .customLong("clear"), help: "Remove the password: nobody can sign in to the console.") var clear = false
+        @Option(name: .customLong("password-file"), help: "Read the password from the first line of this file (for scripts).")
+        var passwordFile: String?
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let (store, _) = try HostsCommand.open(options)
+            if clear {
+                do { try store.setAdminSetting(WebConsole.passwordSetting, to: nil) } catch { throw fail(error.description) }
+                printOut("console password removed")
+                return
+            }
+            let password: String
+            if let passwordFile {
+                let text: String
+                do { text = try InputText.read(passwordFile) } catch { throw fail("cannot read \(passwordFile): \(error)") }
+                password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            } else if isatty(0) != 0 {
+                let first = String(cString: getpass("New console password: "))
+                let second = String(cString: getpass("Again: "))
+                guard first == second else { throw fail("the two passwords differ") }
+                password = first
+            } else {
+                password = readLine(strippingNewline: true) ?? ""
+            }
+            guard password.count >= 10 else { throw fail("the password needs at least 10 characters") }
+            do { try WebConsole.setPassword(password, in: store) } catch { throw fail(error.description) }
+            printOut("console password set")
+        }
+    }
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

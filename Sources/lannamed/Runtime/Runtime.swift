@@ -15,6 +15,7 @@ import NIOConcurrencyHelpers
 import Prometheus
 import ServerMetrics
 import Timekeeping
+import WebConsole
 import WebService
 import ZoneTransfer
 import ZoneUpdate
@@ -192,8 +193,19 @@ struct Runtime {
                     store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
                     upstreams: { (gate.forwarder?.status() ?? []).map(apiUpstream) }, version: Lannamed.version,
                     started: clock.now(), now: { clock.now() }, pool: pool))
+                let vendors = OUIVendors()
+                if vendors.isEmpty { logger.info("console: no \(OUIVendors.defaultPath) (apt install ieee-data): devices show no vendor") }
+                let console = WebConsole(.init(
+                    store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
+                    upstreams: {
+                        (gate.forwarder?.status() ?? []).map {
+                            ($0.upstream.description, $0.health.isUp, $0.health.srtt, $0.health.answers, $0.health.failures)
+                        }
+                    },
+                    vendors: vendors, started: clock.now(), now: { clock.now() }, pool: pool))
                 let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
-                                          metrics: exporter, api: api, clock: clock, group: group, pool: pool, logger: logger)
+                                          metrics: exporter, api: api, console: console, clock: clock, group: group, pool: pool,
+                                          logger: logger)
                 services.append(.init(service: made))
                 web = made
                 httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
@@ -281,7 +293,7 @@ struct Runtime {
     /// The dyndns2 update server on the HTTP listener: each answer's log line has its secrets
     /// redacted.
     static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher,
-                           zones: [HostedZoneConfig], metrics: MetricsExporter, api: AdminAPI, clock: ServerClock,
+                           zones: [HostedZoneConfig], metrics: MetricsExporter, api: AdminAPI, console: WebConsole, clock: ServerClock,
                            group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logger: Logger) throws -> WebService {
         let backend = DynDNSStore(store: store, refresher: refresher, zones: zones, pool: pool, now: { clock.now() })
         // Rate states of clients not seen for an hour limit nothing any more: dropped hourly.
@@ -309,6 +321,12 @@ struct Runtime {
                                                                            body: body))
                                   return HTTPUpdateResponse(status: answer.status, headers: answer.headers.map { ($0.name, $0.value) },
                                                             body: answer.body)
+                              },
+                              console: { request in
+                                  let answer = await console.handle(ConsoleRequest(
+                                      method: request.method, path: request.path, query: request.query, headers: request.headers,
+                                      body: request.body, client: request.peer.description, secure: request.secure))
+                                  return WebResponse(status: answer.status, headers: answer.headers, body: answer.body, events: answer.events)
                               }) { request in
             let outcome = await dyndns.handle(path: request.path, rawQuery: request.rawQuery, headers: request.headers,
                                               peer: request.clientAddress, now: clock.now())

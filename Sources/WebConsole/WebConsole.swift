@@ -175,7 +175,10 @@ public final class WebConsole: Sendable {
         let sort = DeviceRow.Column(rawValue: parameters["sort"] ?? "") ?? .name
         var rows = hosts.map { DeviceRow($0, origin: environment.origin, vendors: environment.vendors) }
         if !query.isEmpty { rows = rows.filter { $0.matches(query) } }
-        rows.sort { $0.key(sort) < $1.key(sort) || ($0.key(sort) == $1.key(sort) && $0.name < $1.name) }
+        // Each row's key made once (not per comparison: 10,000 rows are ~140,000 comparisons).
+        var keyed: [(key: String, row: DeviceRow)] = rows.map { (key: $0.key(sort), row: $0) }
+        keyed.sort { left, right in left.key != right.key ? left.key < right.key : left.row.name < right.row.name }
+        rows = keyed.map(\.row)
         let columns = DeviceRow.Column.allCases.map {
             ["key": $0.rawValue, "label": $0.label, "queryParameter": FormData.encode(query)] as [String: Any]
         }

@@ -161,6 +161,7 @@ try:
     shot(driver, "devices-phone")
 
     driver.find_element(By.CSS_SELECTOR, "form[action='/console/logout'] button").click()
+    check(wait(lambda: "/console/login" in driver.current_url), "signing out leads to the sign-in page")
     driver.get(f"{BASE}/console/devices")
     check("/console/login" in driver.current_url, "after signing out the pages ask to sign in again")
 finally:

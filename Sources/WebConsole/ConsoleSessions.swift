@@ -7,6 +7,8 @@ struct ConsoleSessions: Sendable {
     struct Session: Sendable {
         var csrf: String
         var expires: Double
+        /// Who signed in, where it matters (a dynamic DNS account).
+        var subject: String?
     }
 
     /// Idle sessions end after this many seconds.
@@ -15,12 +17,12 @@ struct ConsoleSessions: Sendable {
     private var sessions: [String: Session] = [:]
 
     /// A new session; the oldest is dropped past the limit.
-    mutating func open(now: Double) -> (id: String, session: Session) {
+    mutating func open(now: Double, subject: String? = nil) -> (id: String, session: Session) {
         if sessions.count >= limit, let oldest = sessions.min(by: { $0.value.expires < $1.value.expires }) {
             sessions[oldest.key] = nil
         }
         let id = DynamicSecret.make() + DynamicSecret.make()
-        let session = Session(csrf: DynamicSecret.make(), expires: now + lifetime)
+        let session = Session(csrf: DynamicSecret.make(), expires: now + lifetime, subject: subject)
         sessions[id] = session
         return (id, session)
     }

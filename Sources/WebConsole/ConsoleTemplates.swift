@@ -19,6 +19,7 @@ enum ConsoleTemplates {
 
     static let sources: [String: String] = [
         "layout": layout, "login": login, "devices": devices, "deviceTable": deviceTable, "hosts": hosts, "zones": zones,
+        "accountLogin": accountLogin, "account": account,
     ]
 
     static let layout = """
@@ -37,7 +38,7 @@ enum ConsoleTemplates {
         form.inline{display:inline}code{background:#eef0f3;padding:0 .25rem}
         </style></head><body>
         <header><strong>lannamed</strong>{{#nav}}<a href="{{href}}"{{#on}} class="on"{{/on}}>{{label}}</a>{{/nav}}
-        {{#csrf}}<form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>{{/csrf}}</header>
+        {{#csrf}}<form method="post" action="{{logout}}"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>{{/csrf}}</header>
         <main>{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}{{#notice}}<p class="ok">{{notice}}</p>{{/notice}}
         {{{body}}}
         </main>{{#script}}<script src="/console/live.js"></script>{{/script}}</body></html>
@@ -84,6 +85,48 @@ enum ConsoleTemplates {
         {{#upstreams}}<tr><td>{{address}}</td><td>{{state}}</td><td>{{rtt}}</td><td>{{share}}</td><td>{{failures}}</td></tr>{{/upstreams}}
         {{^upstreams}}<tr><td colspan="5" class="muted">Not forwarding.</td></tr>{{/upstreams}}</tbody></table></div>
         <p class="muted">{{hosts}} names in the LAN zone, {{devices}} of them devices; up {{uptime}}.</p>
+        """
+
+    static let accountLogin = """
+        <h1>Your dynamic DNS account</h1>
+        <form method="post" action="/account/login">
+        <p><label>Account <input name="account" autocomplete="username" required autofocus></label></p>
+        <p><label>Password <input type="password" name="password" autocomplete="current-password" required></label></p>
+        <button>Sign in</button></form>
+        """
+
+    static let account = """
+        <h1>{{name}} <span class="muted">({{plan}}, {{state}})</span></h1>
+        <p>Your address, as this server sees it: <strong id="your-address">{{yourAddress}}</strong></p>
+        <h2>Hosts</h2><div class="scroll"><table id="hosts"><thead><tr><th>Host</th><th>Addresses</th><th>Last update</th></tr></thead><tbody>
+        {{#hosts}}<tr><td>{{fqdn}}</td><td>{{addresses}}</td><td>{{updated}}</td></tr>{{/hosts}}
+        {{^hosts}}<tr><td colspan="3" class="muted">No hosts yet: your provider adds them.</td></tr>{{/hosts}}</tbody></table></div>
+        <h2>Tokens</h2>
+        {{#newSecret}}<p class="ok">New token <code id="new-secret">{{newSecret}}</code>: copy it now, it is not shown again.</p>{{/newSecret}}
+        <form method="post" action="/account/tokens"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label>For <select name="host"><option value="">all hosts</option>{{#hosts}}<option>{{fqdn}}</option>{{/hosts}}</select></label>
+        <button>Create a token</button></form>
+        <div class="scroll"><table id="tokens"><thead><tr><th>Token</th><th>Hosts</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
+        {{#tokens}}<tr><td><code>{{id}}</code></td><td>{{hosts}}</td><td>{{created}}</td><td>{{lastUsed}}</td><td>{{#revoked}}revoked {{revoked}}{{/revoked}}{{^revoked}}
+        <form class="inline" method="post" action="/account/tokens/revoke"><input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="id" value="{{id}}"><button>Revoke</button></form>{{/revoked}}</td></tr>{{/tokens}}
+        {{^tokens}}<tr><td colspan="5" class="muted">No tokens.</td></tr>{{/tokens}}</tbody></table></div>
+        <h2>Settings for your router or client</h2>
+        <p>Use a token as the password; the user name is your account ({{name}}) or the host.</p>
+        <h3>Router (custom dyndns2 provider)</h3><pre id="router-url">{{updateURL}}</pre>
+        <h3>ddclient</h3><pre id="ddclient">protocol=dyndns2
+        server={{server}}
+        ssl=yes
+        login={{name}}
+        password=YOUR-TOKEN
+        {{firstHost}}</pre>
+        <h3>inadyn</h3><pre id="inadyn">custom lannamed {
+            username    = {{name}}
+            password    = YOUR-TOKEN
+            ddns-server = "{{server}}"
+            ddns-path   = "/nic/update?hostname=%h&myip=%i"
+            hostname    = {{firstHost}}
+        }</pre>
         """
 
     /// Reloads the device table when the zone changes (server-sent events), keeping the search.

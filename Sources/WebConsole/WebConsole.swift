@@ -288,7 +288,7 @@ public final class WebConsole: Sendable {
                       script: Bool = false, navigation: Bool = true) -> String {
         let nav = !navigation || csrf == nil ? [] : [("/console/devices", "Devices"), ("/console/hosts", "Hosts"), ("/console/zones", "Zones")]
             .map { ["href": $0.0, "label": $0.1, "on": $0.1 == title] as [String: Any] }
-        var context: [String: Any] = ["title": title, "body": body, "nav": nav, "script": script]
+        var context: [String: Any] = ["title": title, "body": body, "nav": nav, "script": script, "logout": "/console/logout"]
         if let csrf { context["csrf"] = csrf }
         if let error { context["error"] = error }
         if let notice { context["notice"] = notice }

@@ -41,6 +41,8 @@ public struct WebRequest: Sendable {
     public var body: [UInt8]
     /// The TCP peer's address.
     public var peer: IPAddress
+    /// The client's address: the peer, or what a trusted proxy says in `X-Forwarded-For`.
+    public var client: IPAddress
     public var secure: Bool
 }
 
@@ -59,7 +61,7 @@ public struct WebResponse: Sendable {
     }
 }
 
-/// The web console: pages under `/console`.
+/// The web console (pages under `/console`) and the customer pages (under `/account`).
 public typealias ConsoleHandler = @Sendable (WebRequest) async -> WebResponse
 
 /// The admin API: method, path, `Authorization` header and body in, the answer out.

@@ -27,6 +27,7 @@ struct UpdateResponder: HTTPResponder {
     let metrics: (@Sendable () -> String)?
     let api: APIHandler?
     let console: ConsoleHandler?
+    let account: ConsoleHandler?
     let adminAccess: AccessList
     /// The largest API request body read.
     static let maximumAPIBody = 65_536
@@ -71,17 +72,30 @@ struct UpdateResponder: HTTPResponder {
             guard let peer = context.peer.flatMap(Self.address), adminAccess.allows(peer) else {
                 return ("console", Self.plain(403, "forbidden"))
             }
-            let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: Self.maximumAPIBody) } catch {
-                return ("console", Self.plain(413, "toolarge", close: true))
-            }
-            let answer = await console(WebRequest(
-                method: request.method.rawValue, path: path, query: request.uri.query,
-                headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: Array(body.readableBytesView),
-                peer: peer, secure: secure))
-            return ("console", Self.response(answer))
+            return ("console", await page(console, request, peer: peer))
+        }
+        if let account, path == "/account" || path.hasPrefix("/account/") {
+            guard let peer = context.peer.flatMap(Self.address) else { return ("account", Self.plain(400, "badrequest", close: true)) }
+            return ("account", await page(account, request, peer: peer))
         }
         return ("update", await update(request, context: context))
+    }
+
+    /// A page of the console or the customers' pages: the body read (at most 64 KiB), the client
+    /// address resolved through the trusted proxies.
+    func page(_ handler: ConsoleHandler, _ request: Request, peer: IPAddress) async -> Response {
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: Self.maximumAPIBody) } catch {
+            return Self.plain(413, "toolarge", close: true)
+        }
+        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        // HTTP/1's Host header is the request's authority here, not one of its fields.
+        if let authority = request.head.authority { headers.append((name: "Host", value: authority)) }
+        let answer = await handler(WebRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers,
+            body: Array(body.readableBytesView), peer: peer,
+            client: ClientAddress.resolve(peer: peer, headers: headers, trustedProxies: trustedProxies), secure: secure))
+        return Self.response(answer)
     }
 
     static func response(_ answer: WebResponse) -> Response {
@@ -126,7 +140,7 @@ struct UpdateResponder: HTTPResponder {
     }
 
     static func isReserved(_ path: String) -> Bool {
-        ["/api", "/console"].contains { path == $0 || path.hasPrefix($0 + "/") }
+        ["/api", "/console", "/account"].contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 
     static func address(_ socket: SocketAddress) -> IPAddress? {

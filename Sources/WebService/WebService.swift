@@ -10,8 +10,8 @@ import ServiceLifecycle
 /// The HTTP(S) listener for dyndns2 updates, run as a swift-service-lifecycle `Service`.
 ///
 /// Routes: `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text, `/api/...` the admin
-/// API and `/console...` the web console, all to the admin access list only; `/favicon.ico` is
-/// not found; every other GET goes to `handler`. TLS, when configured, uses the PEM files read at
+/// API and `/console...` the web console, all to the admin access list only; `/account...` the
+/// customers' pages, to anyone; `/favicon.ico` is not found; every other GET goes to `handler`. TLS, when configured, uses the PEM files read at
 /// start; `reloadCertificates()` rereads them for new connections.
 public final class WebService: Service, Sendable {
     public let configuration: WebServiceConfiguration
@@ -24,6 +24,8 @@ public final class WebService: Service, Sendable {
     private let api: APIHandler?
     /// The web console under `/console`; nil: not offered.
     private let console: ConsoleHandler?
+    /// The dynamic DNS customers' pages under `/account` (public); nil: not offered.
+    private let account: ConsoleHandler?
     private let certificates: CertificateStore?
     private let port = NIOLockedValueBox<Int?>(nil)
 
@@ -31,9 +33,11 @@ public final class WebService: Service, Sendable {
     public init(
         configuration: WebServiceConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger,
         metrics: (@Sendable () -> String)? = nil, api: APIHandler? = nil, console: ConsoleHandler? = nil,
+        account: ConsoleHandler? = nil,
         handler: @escaping @Sendable (HTTPUpdateRequest) async -> HTTPUpdateResponse
     ) throws {
         self.configuration = configuration
+        self.account = account
         self.metrics = metrics
         self.api = api
         self.console = console
@@ -62,7 +66,8 @@ public final class WebService: Service, Sendable {
 
     public func run() async throws {
         let responder = UpdateResponder(handler: handler, trustedProxies: configuration.trustedProxies, secure: certificates != nil,
-                                        metrics: metrics, api: api, console: console, adminAccess: configuration.adminAccess)
+                                        metrics: metrics, api: api, console: console, account: account,
+                                        adminAccess: configuration.adminAccess)
         let http = HTTP1Channel.Configuration(
             idleTimeout: nil,
             httpDecoderConfiguration: .init(

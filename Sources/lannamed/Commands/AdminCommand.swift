@@ -2,9 +2,6 @@ import ArgumentParser
 import Foundation
 import LANZone
 import WebConsole
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,20 +26,7 @@ struct AdminCommand: AsyncParsableCommand {
                 printOut("console password removed")
                 return
             }
-            let password: String
-            if let passwordFile {
-                let text: String
-                do { text = try InputText.read(passwordFile) } catch { throw fail("cannot read \(passwordFile): \(error)") }
-                password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            } else if isatty(0) != 0 {
-                let first = String(cString: getpass("New console password: "))
-                let second = String(cString: getpass("Again: "))
-                guard first == second else { throw fail("the two passwords differ") }
-                password = first
-            } else {
-                password = readLine(strippingNewline: true) ?? ""
-            }
-            guard password.count >= 10 else { throw fail("the password needs at least 10 characters") }
+            let password = try PasswordInput.read(file: passwordFile)
             do { try WebConsole.setPassword(password, in: store) } catch { throw fail(error.description) }
             printOut("console password set")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DNSWire
 import Foundation
 import LANZone
+import WebConsole
 
 /// `lannamed ddns`: the dynamic DNS plans, accounts, hosts and tokens in the store. A running
 /// daemon sees changes at its next poll of the generation, as with `hosts`.
@@ -88,7 +89,7 @@ extension DDNSCommand {
     struct Account: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add, suspend, resume, renew and remove accounts.",
-            subcommands: [Add.self, Suspend.self, Resume.self, Expires.self, Remove.self])
+            subcommands: [Add.self, Suspend.self, Resume.self, Expires.self, Remove.self, Password.self])
 
         struct Add: DDNSAction {
             static let configuration = CommandConfiguration(abstract: "Add an account on a plan.")
@@ -102,6 +103,27 @@ extension DDNSCommand {
                 let (store, _) = try DDNSCommand.open(options)
                 let account = try store.addDynamicAccount(name: name, plan: plan, expires: expiry, now: now)
                 return "added account \(account.name) on plan \(account.plan), expires \(DDNSDate.iso(expiry) ?? "never")"
+            }
+        }
+
+        struct Password: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Set the password the customer signs in with at /account (asked twice on a terminal; else the first line of standard input).",
+                discussion: "Stored as a bcrypt hash; at least 10 characters.")
+            @Argument(help: "The account.") var name: String
+            @Option(name: .customLong("password-file"), help: "Read the password from the first line of this file.")
+            var passwordFile: String?
+            @OptionGroup var options: StoreOptions
+
+            func run() async throws {
+                let (store, _) = try DDNSCommand.open(options)
+                let password = try PasswordInput.read(file: passwordFile)
+                do {
+                    guard try AccountPages.setPassword(password, account: name, in: store) else { throw fail("no account \(name)") }
+                } catch let error as DynamicDNSError {
+                    throw fail(error.description)
+                }
+                printOut("password set for \(name)")
             }
         }
 

@@ -203,9 +203,10 @@ struct Runtime {
                         }
                     },
                     vendors: vendors, started: clock.now(), now: { clock.now() }, pool: pool))
+                let accounts = AccountPages(.init(store: store, now: { clock.now() }, pool: pool))
                 let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
-                                          metrics: exporter, api: api, console: console, clock: clock, group: group, pool: pool,
-                                          logger: logger)
+                                          metrics: exporter, api: api, console: console, accounts: accounts, clock: clock,
+                                          group: group, pool: pool, logger: logger)
                 services.append(.init(service: made))
                 web = made
                 httpSummary = "\(listen)\(settings.http.tlsCertificate == nil ? "" : " (TLS)")"
@@ -293,7 +294,8 @@ struct Runtime {
     /// The dyndns2 update server on the HTTP listener: each answer's log line has its secrets
     /// redacted.
     static func webService(_ http: Settings.HTTP, listen: Endpoint, store: HostStore, refresher: ZoneRefresher,
-                           zones: [HostedZoneConfig], metrics: MetricsExporter, api: AdminAPI, console: WebConsole, clock: ServerClock,
+                           zones: [HostedZoneConfig], metrics: MetricsExporter, api: AdminAPI, console: WebConsole,
+                           accounts: AccountPages, clock: ServerClock,
                            group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logger: Logger) throws -> WebService {
         let backend = DynDNSStore(store: store, refresher: refresher, zones: zones, pool: pool, now: { clock.now() })
         // Rate states of clients not seen for an hour limit nothing any more: dropped hourly.
@@ -327,6 +329,13 @@ struct Runtime {
                                       method: request.method, path: request.path, query: request.query, headers: request.headers,
                                       body: request.body, client: request.peer.description, secure: request.secure))
                                   return WebResponse(status: answer.status, headers: answer.headers, body: answer.body, events: answer.events)
+                              },
+                              account: { request in
+                                  let answer = await accounts.handle(ConsoleRequest(
+                                      method: request.method, path: request.path, query: request.query, headers: request.headers,
+                                      body: request.body, client: request.client.description, secure: request.secure),
+                                                                     client: request.client)
+                                  return WebResponse(status: answer.status, headers: answer.headers, body: answer.body)
                               }) { request in
             let outcome = await dyndns.handle(path: request.path, rawQuery: request.rawQuery, headers: request.headers,
                                               peer: request.clientAddress, now: clock.now())

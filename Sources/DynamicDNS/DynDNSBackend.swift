@@ -20,6 +20,7 @@ public protocol DynDNSBackend: Sendable {
     /// Stores these states, replacing what the keys held.
     func saveRateStates(_ states: [String: RateState]) async throws
     /// Writes every change and `rateStates` in one transaction, each host's `lastUpdate` set to
-    /// `now`; false if nothing could be written (the client gets `dnserr`).
-    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool
+    /// `now` and the token's last use (`token`: its public id) too; false if nothing could be
+    /// written (the client gets `dnserr`).
+    func apply(_ changes: [DynDNSChange], account: String, token: String, rateStates: [String: RateState], now: Double) async -> Bool
 }

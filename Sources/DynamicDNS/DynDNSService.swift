@@ -105,7 +105,8 @@ public struct DynDNSService: Sendable {
         guard !decision.changes.isEmpty else {
             return outcome(decision.answer, user: credentials, note)
         }
-        guard await backend.apply(decision.changes, account: credential.account, rateStates: decision.rateUpdates, now: now) else {
+        guard await backend.apply(decision.changes, account: credential.account, token: credential.tokenID,
+                                  rateStates: decision.rateUpdates, now: now) else {
             return outcome(.dnserr, user: credentials, note + " (store refused the change)")
         }
         return outcome(decision.answer, changes: decision.changes, user: credentials, note)

@@ -40,7 +40,7 @@ actor MemoryBackend: DynDNSBackend {
         states.merge(new) { _, latest in latest }
     }
 
-    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool {
+    func apply(_ changes: [DynDNSChange], account: String, token: String, rateStates: [String: RateState], now: Double) async -> Bool {
         if refuseWrites { return false }
         applied.append(changes)
         states.merge(rateStates) { _, latest in latest }

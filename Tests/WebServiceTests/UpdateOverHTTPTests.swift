@@ -26,7 +26,7 @@ final class OneHostBackend: DynDNSBackend {
         states.withLockedValue { $0.merge(new) { _, latest in latest } }
     }
 
-    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool {
+    func apply(_ changes: [DynDNSChange], account: String, token: String, rateStates: [String: RateState], now: Double) async -> Bool {
         states.withLockedValue { $0.merge(rateStates) { _, latest in latest } }
         credential.withLockedValue { credential in
             for change in changes {

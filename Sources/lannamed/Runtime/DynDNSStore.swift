@@ -103,9 +103,9 @@ struct DynDNSStore: DynDNSBackend {
         try await pool.runIfActive { try store.storeRateStates(Self.rows(states)) }
     }
 
-    func apply(_ changes: [DynDNSChange], account: String, rateStates: [String: RateState], now: Double) async -> Bool {
+    func apply(_ changes: [DynDNSChange], account: String, token: String, rateStates: [String: RateState], now: Double) async -> Bool {
         let list = changes.map { DynamicAddressChange(host: $0.name, addresses: $0.ipv4.map(IPAddress.v4) + $0.ipv6.map(IPAddress.v6)) }
-        return await writer.submit(DynamicUpdate(account: account, changes: list, rateStates: Self.rows(rateStates)))
+        return await writer.submit(DynamicUpdate(account: account, token: token, changes: list, rateStates: Self.rows(rateStates)))
     }
 
     static func rows(_ states: [String: RateState]) -> [DynamicRateState] {

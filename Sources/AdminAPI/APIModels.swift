@@ -53,6 +53,55 @@ public struct APIUpstream: Codable, Sendable, Equatable {
     }
 }
 
+/// A record of a hosted zone.
+struct APIRecord: Encodable {
+    var zone: String
+    var name: String
+    var ttl: UInt32
+    var type: String
+    var data: String
+    /// config (the config file) or stored (`records add`, UPDATE).
+    var source: String
+}
+
+/// A dynamic DNS account.
+struct APIAccount: Encodable {
+    var name: String
+    var plan: String
+    var suspended: Bool
+    var expires: String?
+    var created: String
+    var hosts: [APIDynamicHost]?
+}
+
+struct APIDynamicHost: Encodable {
+    var fqdn: String
+    var addresses: [String]
+    var updated: String?
+}
+
+/// A dynamic DNS token (never its secret, but once, at creation).
+struct APIToken: Encodable {
+    var id: String
+    var account: String
+    var hosts: [String]
+    var created: String
+    var lastUsed: String?
+    var revoked: String?
+    var tsig: Bool
+}
+
+struct APINewToken: Decodable {
+    var account: String
+    var hosts: [String]?
+}
+
+struct APITokenCreated: Encodable {
+    var token: APIToken
+    /// Shown once: use it as the dyndns2 password.
+    var secret: String
+}
+
 /// `GET /api/v1/status`.
 struct APIStatus: Encodable {
     var version: String
@@ -71,6 +120,31 @@ struct APIError: Encodable {
 enum APITime {
     static func text(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+    }
+}
+
+extension APIToken {
+    init(_ token: DynamicToken) {
+        id = token.id
+        account = token.account
+        hosts = token.hosts.map(\.description)
+        created = APITime.text(token.created)
+        lastUsed = token.lastUsed.map(APITime.text)
+        revoked = token.revoked.map(APITime.text)
+        tsig = token.tsigName != nil
+    }
+}
+
+extension APIAccount {
+    init(_ account: DynamicAccount, hosts: [DynamicHost]?) {
+        name = account.name
+        plan = account.plan
+        suspended = account.suspended
+        expires = account.expires.map(APITime.text)
+        created = APITime.text(account.created)
+        self.hosts = hosts?.map {
+            APIDynamicHost(fqdn: $0.fqdn.description, addresses: $0.addresses.map(\.description), updated: $0.updated.map(APITime.text))
+        }
     }
 }
 

@@ -21,10 +21,14 @@ public final class AdminAPI: Sendable {
         public var now: @Sendable () -> Double
         /// Where SQLite runs (it blocks).
         public var pool: NIOThreadPool
+        /// The hosted zones' records from the config file (the store has the others).
+        public var configRecords: [(zone: DomainName, records: [ResourceRecord])] = []
 
         public init(store: HostStore, origin: DomainName, snapshot: @escaping @Sendable () -> ZoneSnapshot,
                     publish: @escaping @Sendable () throws -> Void, upstreams: @escaping @Sendable () -> [APIUpstream],
-                    version: String, started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool) {
+                    version: String, started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool,
+                    configRecords: [(zone: DomainName, records: [ResourceRecord])] = []) {
+            self.configRecords = configRecords
             self.store = store
             self.origin = origin
             self.snapshot = snapshot
@@ -121,6 +125,47 @@ public final class AdminAPI: Sendable {
                 return removed
             }
             return removed ? APIResponse(status: 204, body: "") : Self.error(404, "no host named \"\(name)\"")
+        case .records:
+            let stored = try await run { try environment.store.zoneRecords() }
+            var records: [APIRecord] = []
+            func add(_ zone: DomainName, _ list: [ResourceRecord], _ source: String) {
+                records += list.map {
+                    APIRecord(zone: zone.description, name: $0.name.description, ttl: $0.ttl, type: $0.type.description,
+                              data: RecordText.formatData($0.data), source: source)
+                }
+            }
+            for (zone, list) in environment.configRecords { add(zone, list, "config") }
+            for (zone, list) in stored.sorted(by: { $0.key.description < $1.key.description }) { add(zone, list, "stored") }
+            return Self.ok(records)
+        case .accounts:
+            let listing = try await run { try environment.store.dynamicListing() }
+            return Self.ok(listing.accounts.map { APIAccount($0, hosts: nil) })
+        case .account(let name):
+            guard let view = try await run({ try environment.store.dynamicAccountView(name) }) else {
+                return Self.error(404, "no account \"\(name)\"")
+            }
+            return Self.ok(APIAccount(view.account, hosts: view.hosts))
+        case .tokens:
+            let listing = try await run { try environment.store.dynamicListing() }
+            return Self.ok(listing.tokens.map(APIToken.init))
+        case .addToken:
+            let new: APINewToken
+            do { new = try JSONDecoder().decode(APINewToken.self, from: Data(request.body)) } catch {
+                return Self.error(400, "the body must be JSON: {\"account\": \"shop\", \"hosts\": [\"shop.dyn.example.net\"]}")
+            }
+            let now = environment.now()
+            do {
+                let made = try await run { try environment.store.createDynamicToken(account: new.account, hosts: new.hosts ?? [], now: now) }
+                return Self.ok(APITokenCreated(token: APIToken(made.token), secret: made.secret), status: 201)
+            } catch let error as DynamicDNSError {
+                return Self.error(400, "\(error)")
+            }
+        case .revokeToken(let id):
+            let now = environment.now()
+            let known = try await run { try environment.store.dynamicListing().tokens.contains { $0.id == id } }
+            guard known else { return Self.error(404, "no token \(id)") }
+            try await run { try environment.store.revokeDynamicToken(id, now: now) }
+            return APIResponse(status: 204, body: "")
         case .zones:
             let snapshot = environment.snapshot()
             let zones = snapshot.transferApexes.filter(snapshot.hasData).compactMap { apex in
@@ -134,8 +179,8 @@ public final class AdminAPI: Sendable {
 
     /// The routes, read from the method and path.
     enum Route: Equatable {
-        case status, hosts, devices, zones, addHost
-        case host(String), removeHost(String)
+        case status, hosts, devices, zones, addHost, records, accounts, tokens, addToken
+        case host(String), removeHost(String), account(String), revokeToken(String)
         case methodNotAllowed(String)
 
         init?(method: String, path: String) {
@@ -146,7 +191,19 @@ public final class AdminAPI: Sendable {
             case ("GET", 1, "status"): self = .status
             case ("GET", 1, "devices"): self = .devices
             case ("GET", 1, "zones"): self = .zones
-            case (_, 1, "status"), (_, 1, "devices"), (_, 1, "zones"): self = .methodNotAllowed("GET")
+            case ("GET", 1, "records"): self = .records
+            case ("GET", 1, "accounts"): self = .accounts
+            case (_, 1, "status"), (_, 1, "devices"), (_, 1, "zones"), (_, 1, "records"), (_, 1, "accounts"):
+                self = .methodNotAllowed("GET")
+            case ("GET", 1, "tokens"): self = .tokens
+            case ("POST", 1, "tokens"): self = .addToken
+            case (_, 1, "tokens"): self = .methodNotAllowed("GET, POST")
+            case (_, 2, "accounts"):
+                guard let name = rest[1].removingPercentEncoding, !name.isEmpty else { return nil }
+                self = method == "GET" ? .account(name) : .methodNotAllowed("GET")
+            case (_, 2, "tokens"):
+                guard let id = rest[1].removingPercentEncoding, !id.isEmpty else { return nil }
+                self = method == "DELETE" ? .revokeToken(id) : .methodNotAllowed("DELETE")
             case ("GET", 1, "hosts"): self = .hosts
             case ("POST", 1, "hosts"): self = .addHost
             case (_, 1, "hosts"): self = .methodNotAllowed("GET, POST")
@@ -163,7 +220,7 @@ public final class AdminAPI: Sendable {
 
         var writes: Bool {
             switch self {
-            case .addHost, .removeHost: true
+            case .addHost, .removeHost, .addToken, .revokeToken: true
             default: false
             }
         }

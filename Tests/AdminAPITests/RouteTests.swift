@@ -18,6 +18,14 @@ import Testing
             ("GET", "/api/v1/devices", .devices),
             ("GET", "/api/v1/zones", .zones),
             ("PUT", "/api/v1/zones", .methodNotAllowed("GET")),
+            ("GET", "/api/v1/records", .records),
+            ("GET", "/api/v1/accounts", .accounts),
+            ("GET", "/api/v1/accounts/shop", .account("shop")),
+            ("DELETE", "/api/v1/accounts/shop", .methodNotAllowed("GET")),
+            ("GET", "/api/v1/tokens", .tokens),
+            ("POST", "/api/v1/tokens", .addToken),
+            ("DELETE", "/api/v1/tokens/1f2e3d4c", .revokeToken("1f2e3d4c")),
+            ("GET", "/api/v1/tokens/1f2e3d4c", .methodNotAllowed("DELETE")),
             ("DELETE", "/api/v1/hosts", .methodNotAllowed("GET, POST")),
             ("POST", "/api/v1/hosts/printer", .methodNotAllowed("GET, DELETE")),
             ("GET", "/api/v1/hosts/", nil),
@@ -32,6 +40,7 @@ import Testing
             #expect(Route(method: method, path: path) == expected, "\(method) \(path)")
         }
         #expect(Route.addHost.writes && Route.removeHost("x").writes && !Route.hosts.writes && !Route.status.writes)
+        #expect(Route.addToken.writes && Route.revokeToken("x").writes && !Route.tokens.writes && !Route.accounts.writes)
     }
 
     @Test func theBearerSchemeIsCaseInsensitiveAndNothingElseIsAToken() {

@@ -192,7 +192,8 @@ struct Runtime {
                 let api = AdminAPI(.init(
                     store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
                     upstreams: { (gate.forwarder?.status() ?? []).map(apiUpstream) }, version: Lannamed.version,
-                    started: clock.now(), now: { clock.now() }, pool: pool))
+                    started: clock.now(), now: { clock.now() }, pool: pool,
+                    configRecords: settings.hosted.map { (zone: $0.name, records: $0.records) }))
                 let vendors = OUIVendors()
                 if vendors.isEmpty { logger.info("console: no \(OUIVendors.defaultPath) (apt install ieee-data): devices show no vendor") }
                 let console = WebConsole(.init(

@@ -105,6 +105,48 @@ import Testing
         #expect(server.call("GET", "/api/v1/status", token: server.readOnly).status == 401)
     }
 
+    @Test func accountsRecordsAndTokensOfTheDynamicDNSService() throws {
+        let server = try DynDNSServer()
+        defer { server.cleanup() }
+        #expect(server.daemon.command("records", ["add", "dyn.example.net", "MX", "10", "mail.example.net."],
+                                      extra: ["--hosted-zone", DynDNSServer.zone]).status == 0)
+        let token = try Server.token(server.daemon, ["--name", "ddns"], sourceLocation: #_sourceLocation)
+        func call(_ method: String, _ path: String, body: String? = nil) -> (status: Int, json: Any?) {
+            var arguments = ["-s", "-X", method, "-o", "-", "-w", "\n%{http_code}", "--max-time", "10",
+                             "-H", "Authorization: Bearer \(token)"]
+            if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+            let result = run("curl", arguments + [server.base + path], timeout: 15)
+            var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let status = Int(lines.popLast() ?? "") ?? 0
+            return (status, try? JSONSerialization.jsonObject(with: Data(lines.joined(separator: "\n").utf8), options: [.fragmentsAllowed]))
+        }
+        let accounts = try #require(call("GET", "/api/v1/accounts").json as? [[String: Any]])
+        #expect(accounts.map { $0["name"] as? String } == ["shop"])
+        let shop = try #require(call("GET", "/api/v1/accounts/shop").json as? [String: Any])
+        #expect((shop["hosts"] as? [[String: Any]])?.compactMap { $0["fqdn"] as? String }.sorted()
+                == ["nas.dyn.example.net.", "shop.dyn.example.net."])
+        #expect(call("GET", "/api/v1/accounts/nobody").status == 404)
+        let records = try #require(call("GET", "/api/v1/records").json as? [[String: Any]])
+        #expect(records.contains { $0["type"] as? String == "MX" && $0["data"] as? String == "10 mail.example.net." })
+
+        // A token made through the API updates the host; revoked, it is refused.
+        let made = call("POST", "/api/v1/tokens", body: #"{"account": "shop", "hosts": ["shop.dyn.example.net"]}"#)
+        #expect(made.status == 201)
+        let created = try #require(made.json as? [String: Any])
+        let secret = try #require(created["secret"] as? String)
+        let id = try #require((created["token"] as? [String: Any])?["id"] as? String)
+        #expect(server.get("/nic/update?hostname=shop.\(DynDNSServer.zone)&myip=203.0.113.44", ["-u", "shop:\(secret)"]).body
+                == "good 203.0.113.44")
+        let tokens = try #require(call("GET", "/api/v1/tokens").json as? [[String: Any]])
+        #expect(tokens.contains { $0["id"] as? String == id && $0["lastUsed"] as? String != nil })
+        #expect(!String(describing: tokens).contains(secret), "no secret in the listing")
+        #expect(call("POST", "/api/v1/tokens", body: #"{"account": "nobody"}"#).status == 400)
+        #expect(call("DELETE", "/api/v1/tokens/\(id)").status == 204)
+        #expect(call("DELETE", "/api/v1/tokens/ffffffff").status == 404)
+        #expect(server.get("/nic/update?hostname=shop.\(DynDNSServer.zone)&myip=203.0.113.45", ["-u", "shop:\(secret)"]).body
+                == "badauth")
+    }
+
     @Test func onlyTheAdminAccessListReachesTheAPI() throws {
         let server = try Server(extra: ["--admin-allow", "203.0.113.0/24"])
         defer { server.cleanup() }

@@ -19,7 +19,9 @@ public final class WebConsole: Sendable {
         /// Publishes the store's changes (after a write), before the answer goes.
         public var publish: @Sendable () throws -> Void
         public var upstreams: @Sendable () -> [(address: String, up: Bool, rtt: Double?, answers: Int, failures: Int)]
-        public var vendors: OUIVendors
+        /// Reads the vendor list (5 MB of text): called once, at the first devices page, so that
+        /// the daemon's start does not wait for it.
+        public var vendors: @Sendable () -> OUIVendors
         public var started: Double
         public var now: @Sendable () -> Double
         public var pool: NIOThreadPool
@@ -27,7 +29,7 @@ public final class WebConsole: Sendable {
         public init(store: HostStore, origin: DomainName, snapshot: @escaping @Sendable () -> ZoneSnapshot,
                     publish: @escaping @Sendable () throws -> Void,
                     upstreams: @escaping @Sendable () -> [(address: String, up: Bool, rtt: Double?, answers: Int, failures: Int)],
-                    vendors: OUIVendors, started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool) {
+                    vendors: @escaping @Sendable () -> OUIVendors, started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool) {
             self.store = store
             self.origin = origin
             self.snapshot = snapshot
@@ -47,6 +49,8 @@ public final class WebConsole: Sendable {
     let environment: Environment
     private let sessions = NIOLockedValueBox(ConsoleSessions())
     private let limiter = NIOLockedValueBox(LoginLimiter())
+    /// The vendor list once read.
+    private let vendors = NIOLockedValueBox<OUIVendors?>(nil)
     /// How often the event stream looks for a new serial, and how long one stream lasts (the
     /// browser reconnects by itself).
     let eventInterval: Double
@@ -169,11 +173,19 @@ public final class WebConsole: Sendable {
     /// The device rows, searched and sorted as the query asks.
     private func deviceContext(_ request: ConsoleRequest) async throws -> ([String: Any], Int) {
         let store = environment.store
-        let hosts = try await run { try store.hosts().filter { $0.mac != nil } }
+        let load = environment.vendors, cache = vendors
+        let (hosts, vendors) = try await run {
+            let vendors = cache.withLockedValue { $0 } ?? {
+                let loaded = load()
+                cache.withLockedValue { $0 = loaded }
+                return loaded
+            }()
+            return (try store.hosts().filter { $0.mac != nil }, vendors)
+        }
         let parameters = request.parameters
         let query = (parameters["q"] ?? "").trimmingCharacters(in: .whitespaces)
         let sort = DeviceRow.Column(rawValue: parameters["sort"] ?? "") ?? .name
-        var rows = hosts.map { DeviceRow($0, origin: environment.origin, vendors: environment.vendors) }
+        var rows = hosts.map { DeviceRow($0, origin: environment.origin, vendors: vendors) }
         if !query.isEmpty { rows = rows.filter { $0.matches(query) } }
         // Each row's key made once (not per comparison: 10,000 rows are ~140,000 comparisons).
         var keyed: [(key: String, row: DeviceRow)] = rows.map { (key: $0.key(sort), row: $0) }

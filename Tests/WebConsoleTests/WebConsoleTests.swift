@@ -68,7 +68,7 @@ import Testing
             let store = store
             let snapshot = ZoneSnapshot(config: ZoneConfig(origin: "lan."), hosts: [], state: ZoneState(serial: 7, generation: 1))
             console = WebConsole(.init(store: store, origin: try DomainName("lan."), snapshot: { snapshot }, publish: {},
-                                       upstreams: { [] }, vendors: OUIVendors(text: ""), started: 0, now: { 1000 }, pool: pool))
+                                       upstreams: { [] }, vendors: { OUIVendors(text: "") }, started: 0, now: { 1000 }, pool: pool))
             try WebConsole.setPassword("correct horse battery", in: store)
         }
 

@@ -194,8 +194,6 @@ struct Runtime {
                     upstreams: { (gate.forwarder?.status() ?? []).map(apiUpstream) }, version: Lannamed.version,
                     started: clock.now(), now: { clock.now() }, pool: pool,
                     configRecords: settings.hosted.map { (zone: $0.name, records: $0.records) }))
-                let vendors = OUIVendors()
-                if vendors.isEmpty { logger.info("console: no \(OUIVendors.defaultPath) (apt install ieee-data): devices show no vendor") }
                 let console = WebConsole(.init(
                     store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
                     upstreams: {
@@ -203,7 +201,11 @@ struct Runtime {
                             ($0.upstream.description, $0.health.isUp, $0.health.srtt, $0.health.answers, $0.health.failures)
                         }
                     },
-                    vendors: vendors, started: clock.now(), now: { clock.now() }, pool: pool))
+                    vendors: {
+                        let vendors = OUIVendors()
+                        if vendors.isEmpty { logger.info("console: no \(OUIVendors.defaultPath) (apt install ieee-data): devices show no vendor") }
+                        return vendors
+                    }, started: clock.now(), now: { clock.now() }, pool: pool))
                 let accounts = AccountPages(.init(store: store, now: { clock.now() }, pool: pool))
                 let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
                                           metrics: exporter, api: api, console: console, accounts: accounts, clock: clock,

@@ -57,8 +57,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads, each with its own UDP socket (default: one per core).")
     var threads: Int?
 
-    @Option(name: .customLong("http-listen"), help: "ADDR:PORT for dyndns2 updates over HTTP (/nic/update, /update) and /healthz; HTTPS with --tls-cert and --tls-key (off by default).")
+    @Option(name: .customLong("http-listen"), help: "ADDR:PORT of the HTTP listener: the web console (/console), the admin API (/api/v1), /metrics, /healthz and dyndns2 updates; HTTPS with --tls-cert and --tls-key (default [::]:8053, skipped with a warning when taken).")
     var httpListen: String?
+
+    @Flag(name: .customLong("no-http"), help: "No HTTP listener: no console, API, metrics or dyndns2 updates.")
+    var noHTTP = false
 
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for the HTTP listener (reloaded on SIGHUP).")
     var tlsCertificate: String?
@@ -126,6 +129,12 @@ struct RunCommand: AsyncParsableCommand {
             do { settings.http.listen = try Endpoint(setting: httpListen, defaultPort: 443) } catch {
                 throw ConfigError(message: "--http-listen \(error.message)")
             }
+            settings.http.listenChosen = true
+        }
+        if noHTTP {
+            if httpListen != nil { throw ConfigError(message: "--no-http and --http-listen contradict each other") }
+            settings.http.listen = nil
+            settings.http.listenChosen = true
         }
         if let tlsCertificate { settings.http.tlsCertificate = tlsCertificate }
         if let tlsKey { settings.http.tlsKey = tlsKey }

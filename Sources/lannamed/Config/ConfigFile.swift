@@ -194,8 +194,13 @@ struct ConfigFile {
         if let http = try table(root, "http", in: nil) {
             try allow(http, table: "http", keys: ["listen", "tls-cert", "tls-key", "trusted-proxies", "admin-allow"])
             if let text = try string(http, "listen", in: "http") {
-                do { settings.http.listen = try Endpoint(setting: text, defaultPort: 443) } catch {
-                    throw fail("http", "listen", error.message)
+                settings.http.listenChosen = true
+                if text == "off" {
+                    settings.http.listen = nil
+                } else {
+                    do { settings.http.listen = try Endpoint(setting: text, defaultPort: 443) } catch {
+                        throw fail("http", "listen", error.message)
+                    }
                 }
             }
             if let path = try string(http, "tls-cert", in: "http") { settings.http.tlsCertificate = path }

@@ -116,8 +116,13 @@ struct Settings: Sendable {
     /// The HTTP listener: dyndns2 updates (`/nic/update`, `/update`, any path), `/healthz` and
     /// `/metrics`.
     struct HTTP: Sendable {
-        /// Off unless set.
-        var listen: Endpoint?
+        /// Where the console, the API, metrics and dyndns2 updates listen; nil: off.
+        var listen: Endpoint? = Self.defaultListen
+        /// Whether `listen` was chosen (by the config or a flag) rather than left at the default:
+        /// a default port that is taken is skipped with a warning, a chosen one stops the start.
+        var listenChosen = false
+        /// So that a fresh install opens the console without any setting.
+        static let defaultListen = Endpoint(address: IPAddress("::")!, port: 8053)
         var tlsCertificate: String?
         var tlsKey: String?
         /// Reverse proxies whose X-Forwarded-For is believed.

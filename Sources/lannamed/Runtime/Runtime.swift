@@ -187,7 +187,16 @@ struct Runtime {
         if let secondary { services.append(.init(service: secondary)) }
         var web: WebService?
         var httpSummary = "off"
-        if let listen = settings.http.listen {
+        var httpListen = settings.http.listen
+        if let listen = httpListen, !settings.http.listenChosen {
+            // The default port, taken by something else: the rest of the server still starts.
+            do { try PortCheck.probe(listen, proto: .tcp) } catch {
+                logger.warning("HTTP listener off: the default \(listen) is taken; console, API and metrics need --http-listen ADDR:PORT",
+                               metadata: ["why": "\(error.description)"])
+                httpListen = nil
+            }
+        }
+        if let listen = httpListen {
             do {
                 let api = AdminAPI(.init(
                     store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },

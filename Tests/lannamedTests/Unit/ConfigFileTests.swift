@@ -100,6 +100,15 @@ import Testing
         #expect(problem.message.contains(words), "\(problem)")
     }
 
+    @Test func theHTTPListenerIsOnByDefaultAndCanBeTurnedOff() throws {
+        let plain = try load("")
+        #expect(plain.http.listen?.description == "[::]:8053" && !plain.http.listenChosen)
+        let off = try load("[http]\nlisten = \"off\"\n")
+        #expect(off.http.listen == nil && off.http.listenChosen)
+        let chosen = try load("[http]\nlisten = \"127.0.0.1:8443\"\n")
+        #expect(chosen.http.listen?.description == "127.0.0.1:8443" && chosen.http.listenChosen)
+    }
+
     @Test func adminAllowListsWhoReadsTheMetrics() throws {
         #expect(try load("").http.adminAllow == nil)
         let settings = try load("[http]\nadmin-allow = [\"198.51.100.0/24\", \"::1/128\"]\n")

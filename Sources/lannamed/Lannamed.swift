@@ -8,6 +8,6 @@ struct Lannamed: AsyncParsableCommand {
         commandName: "lannamed",
         abstract: "A LAN naming appliance: every device on the network by name.",
         version: version,
-        subcommands: [RunCommand.self, HostsCommand.self, RecordsCommand.self, KeysCommand.self, DDNSCommand.self, AdminCommand.self, BackupCommand.self, PromoteCommand.self, ConfigCommand.self]
+        subcommands: [RunCommand.self, HostsCommand.self, RecordsCommand.self, KeysCommand.self, DDNSCommand.self, AdminCommand.self, StatusCommand.self, BackupCommand.self, PromoteCommand.self, ConfigCommand.self]
     )
 }

@@ -59,6 +59,10 @@ import Testing
         #expect((after["lannamed_lan_hosts"] ?? 0) >= 4)
         let serial = try #require(daemon.serial("lan."))
         #expect(after[#"lannamed_zone_serial{zone="lan."}"#] == Double(serial))
+        // `lannamed status` reads the same endpoint.
+        let status = daemon.command("status", ["--url", "http://127.0.0.1:\(port)"])
+        #expect(status.status == 0, "\(status)")
+        #expect(status.stdout.contains("lan.  serial \(serial)") && status.stdout.contains("in all:"), "\(status.stdout)")
         // The first scrape itself is counted by the second.
         #expect((after[#"lannamed_http_requests_total{route="metrics",status="200"}"#] ?? 0) >= 1)
     }

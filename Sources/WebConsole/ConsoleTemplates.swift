@@ -19,7 +19,7 @@ enum ConsoleTemplates {
 
     static let sources: [String: String] = [
         "layout": layout, "login": login, "devices": devices, "deviceTable": deviceTable, "hosts": hosts, "zones": zones,
-        "accountLogin": accountLogin, "account": account,
+        "accountLogin": accountLogin, "account": account, "ddns": ddns,
     ]
 
     static let layout = """
@@ -85,6 +85,17 @@ enum ConsoleTemplates {
         {{#upstreams}}<tr><td>{{address}}</td><td>{{state}}</td><td>{{rtt}}</td><td>{{share}}</td><td>{{failures}}</td></tr>{{/upstreams}}
         {{^upstreams}}<tr><td colspan="5" class="muted">Not forwarding.</td></tr>{{/upstreams}}</tbody></table></div>
         <p class="muted">{{hosts}} names in the LAN zone, {{devices}} of them devices; up {{uptime}}.</p>
+        """
+
+    static let ddns = """
+        <h1>Dynamic DNS</h1>
+        <h2>Plans</h2><div class="scroll"><table id="plans"><thead><tr><th>Plan</th><th>Hosts at most</th><th>Minimum interval</th><th>Zones</th></tr></thead><tbody>
+        {{#plans}}<tr><td>{{name}}</td><td>{{maxHosts}}</td><td>{{minInterval}}</td><td>{{zones}}</td></tr>{{/plans}}
+        {{^plans}}<tr><td colspan="4" class="muted">No plans: <code>lannamed ddns plan add</code>.</td></tr>{{/plans}}</tbody></table></div>
+        <h2>Accounts and usage since {{since}}</h2><div class="scroll"><table id="accounts"><thead><tr><th>Account</th><th>Plan</th><th>State</th>
+        <th>Hosts</th><th>Updates (changed)</th><th>Unchanged</th><th>Refused</th><th>Expires</th></tr></thead><tbody>
+        {{#accounts}}<tr><td>{{name}}</td><td>{{plan}}</td><td>{{state}}</td><td>{{hosts}}</td><td>{{good}}</td><td>{{nochg}}</td><td>{{refused}}</td><td>{{expires}}</td></tr>{{/accounts}}
+        {{^accounts}}<tr><td colspan="8" class="muted">No accounts.</td></tr>{{/accounts}}</tbody></table></div>
         """
 
     static let accountLogin = """

@@ -100,6 +100,7 @@ public final class WebConsole: Sendable {
             case ("POST", "/console/hosts"): return try await addHost(request, csrf: session.csrf)
             case ("POST", "/console/hosts/remove"): return try await removeHost(request, csrf: session.csrf)
             case ("GET", "/console/zones"): return try await zonesPage(csrf: session.csrf)
+            case ("GET", "/console/ddns"): return try await ddnsPage(csrf: session.csrf)
             case ("GET", "/console/events"): return events()
             case ("POST", "/console/logout"):
                 sessions.withLockedValue { $0.close(id) }
@@ -263,6 +264,32 @@ public final class WebConsole: Sendable {
         return .page(page("Zones", csrf: csrf, body: body))
     }
 
+    /// Plans, and accounts with their usage since the first of the month (UTC).
+    private func ddnsPage(csrf: String) async throws -> ConsoleResponse {
+        let store = environment.store, now = environment.now()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let month = calendar.dateInterval(of: .month, for: Date(timeIntervalSince1970: now))?.start.timeIntervalSince1970 ?? now
+        let (listing, usage) = try await run { (try store.dynamicListing(), try store.dynamicUsage(since: month)) }
+        let plans = listing.plans.map { plan -> [String: Any] in
+            ["name": plan.name, "maxHosts": plan.maxHosts, "minInterval": "\(Int(plan.minInterval)) s",
+             "zones": plan.zones.isEmpty ? "any" : plan.zones.map(\.description).joined(separator: " ")]
+        }
+        let used = Dictionary(usage.map { ($0.account.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let accounts = listing.accounts.map { account -> [String: Any] in
+            let counts = used[account.name.lowercased()]
+            let expired = account.expires.map { $0 <= now } ?? false
+            return ["name": account.name, "plan": account.plan,
+                    "state": account.suspended ? "suspended" : expired ? "expired" : "active",
+                    "hosts": listing.hosts.filter { $0.account == account.name }.count,
+                    "good": counts?.good ?? 0, "nochg": counts?.nochg ?? 0, "refused": counts?.refused ?? 0,
+                    "expires": account.expires.map(DeviceRow.time) ?? "never"]
+        }
+        let body = ConsoleTemplates.render("ddns", ["plans": plans, "accounts": accounts,
+                                                    "since": String(DeviceRow.time(month).prefix(10))])
+        return .page(page("Dynamic DNS", csrf: csrf, body: body))
+    }
+
     /// `event: zone` with the serial each time the served zone changes, a comment every few
     /// seconds in between (which also keeps the connection's deadline away).
     private func events() -> ConsoleResponse {
@@ -298,7 +325,8 @@ public final class WebConsole: Sendable {
     /// A whole page: the layout around `body`.
     private func page(_ title: String, csrf: String? = nil, error: String? = nil, notice: String? = nil, body: String,
                       script: Bool = false, navigation: Bool = true) -> String {
-        let nav = !navigation || csrf == nil ? [] : [("/console/devices", "Devices"), ("/console/hosts", "Hosts"), ("/console/zones", "Zones")]
+        let nav = !navigation || csrf == nil ? [] : [("/console/devices", "Devices"), ("/console/hosts", "Hosts"), ("/console/zones", "Zones"),
+                                                        ("/console/ddns", "Dynamic DNS")]
             .map { ["href": $0.0, "label": $0.1, "on": $0.1 == title] as [String: Any] }
         var context: [String: Any] = ["title": title, "body": body, "nav": nav, "script": script, "logout": "/console/logout"]
         if let csrf { context["csrf"] = csrf }

@@ -134,6 +134,27 @@ import Testing
         #expect(await fixture.request("GET", "/console/devices", cookie: cookie).status == 303)
     }
 
+    @Test func theDynamicDNSPageListsPlansAccountsAndThisMonthsUsage() async throws {
+        let fixture = try Fixture()
+        let zone = try DomainName("dyn.example.net.")
+        try fixture.store.addDynamicPlan(DynamicPlan(name: "basic", maxHosts: 3, minInterval: 60))
+        _ = try fixture.store.addDynamicAccount(name: "shop", plan: "basic", now: 0)
+        _ = try fixture.store.addDynamicAccount(name: "cafe", plan: "basic", now: 0)
+        #expect(try fixture.store.setDynamicAccount("cafe", suspended: true, now: 0))
+        _ = try fixture.store.addDynamicHost("shop.dyn.example.net", account: "shop", hostedZones: [zone], now: 0)
+        // The fixture's clock says 1000 s after 1970: this month's usage is January 1970's.
+        _ = try fixture.store.applyDynamicUpdate(account: "shop", token: nil, changes: [
+            DynamicAddressChange(host: try DomainName("shop.dyn.example.net."), addresses: [IPAddress("203.0.113.5")!]),
+        ], now: 500)
+        let (cookie, _) = try await fixture.signIn()
+        let page = await fixture.request("GET", "/console/ddns", cookie: cookie)
+        #expect(page.status == 200)
+        #expect(page.body.contains("<td>basic</td><td>3</td><td>60 s</td><td>any</td>"))
+        #expect(page.body.contains("<td>shop</td><td>basic</td><td>active</td><td>1</td><td>1</td><td>0</td><td>0</td>"))
+        #expect(page.body.contains("<td>cafe</td><td>basic</td><td>suspended</td><td>0</td>"))
+        #expect(page.body.contains("since 1970-01-01"))
+    }
+
     @Test func whatDevicesAndVisitorsSendIsShownAsText() async throws {
         let fixture = try Fixture()
         try fixture.store.upsert(HostRecord(name: "tv", addresses: [IPAddress("198.51.100.70")!], source: .dhcp,

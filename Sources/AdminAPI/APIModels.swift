@@ -30,10 +30,25 @@ struct APIHostChange: Encodable {
     var host: APIHost
 }
 
-/// A served zone.
+/// A served zone, and the secondaries that transferred it since the start.
 public struct APIZone: Codable, Sendable, Equatable {
     public var name: String
     public var serial: UInt32
+    public var secondaries: [APISecondary]
+}
+
+/// A secondary's last transfer of a zone.
+public struct APISecondary: Codable, Sendable, Equatable {
+    public var address: String
+    /// The serial it took.
+    public var serial: UInt32
+    public var at: String
+
+    public init(address: String, serial: UInt32, at: String) {
+        self.address = address
+        self.serial = serial
+        self.at = at
+    }
 }
 
 /// An upstream of the forwarder.

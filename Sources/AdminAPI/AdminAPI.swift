@@ -23,12 +23,16 @@ public final class AdminAPI: Sendable {
         public var pool: NIOThreadPool
         /// The hosted zones' records from the config file (the store has the others).
         public var configRecords: [(zone: DomainName, records: [ResourceRecord])] = []
+        /// The last transfer each secondary took of each zone.
+        public var secondaries: @Sendable () -> [(zone: String, secondary: String, serial: UInt32, at: Double)] = { [] }
 
         public init(store: HostStore, origin: DomainName, snapshot: @escaping @Sendable () -> ZoneSnapshot,
                     publish: @escaping @Sendable () throws -> Void, upstreams: @escaping @Sendable () -> [APIUpstream],
                     version: String, started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool,
-                    configRecords: [(zone: DomainName, records: [ResourceRecord])] = []) {
+                    configRecords: [(zone: DomainName, records: [ResourceRecord])] = [],
+                    secondaries: @escaping @Sendable () -> [(zone: String, secondary: String, serial: UInt32, at: Double)] = { [] }) {
             self.configRecords = configRecords
+            self.secondaries = secondaries
             self.store = store
             self.origin = origin
             self.snapshot = snapshot
@@ -168,8 +172,13 @@ public final class AdminAPI: Sendable {
             return APIResponse(status: 204, body: "")
         case .zones:
             let snapshot = environment.snapshot()
+            let served = environment.secondaries()
             let zones = snapshot.transferApexes.filter(snapshot.hasData).compactMap { apex in
-                snapshot.serial(of: apex).map { APIZone(name: apex.description, serial: $0) }
+                snapshot.serial(of: apex).map { serial in
+                    APIZone(name: apex.description, serial: serial, secondaries: served.filter { $0.zone == apex.description }.map {
+                        APISecondary(address: $0.secondary, serial: $0.serial, at: APITime.text($0.at))
+                    })
+                }
             }.sorted { $0.name < $1.name }
             return Self.ok(zones)
         case .methodNotAllowed:

@@ -81,6 +81,9 @@ enum ConsoleTemplates {
     static let zones = """
         <h1>Zones</h1><div class="scroll"><table><thead><tr><th>Zone</th><th>Serial</th><th>Records</th></tr></thead><tbody>
         {{#zones}}<tr><td>{{name}}</td><td>{{serial}}</td><td>{{records}}</td></tr>{{/zones}}</tbody></table></div>
+        <h2>Secondaries</h2><div class="scroll"><table id="secondaries"><thead><tr><th>Zone</th><th>Secondary</th><th>Serial it took</th><th></th><th>When</th></tr></thead><tbody>
+        {{#secondaries}}<tr><td>{{zone}}</td><td>{{secondary}}</td><td>{{serial}}</td><td>{{state}}</td><td>{{at}}</td></tr>{{/secondaries}}
+        {{^secondaries}}<tr><td colspan="5" class="muted">No secondary has transferred a zone since the start.</td></tr>{{/secondaries}}</tbody></table></div>
         <h2>Upstreams</h2><div class="scroll"><table><thead><tr><th>Upstream</th><th>State</th><th>Smoothed RTT</th><th>Share of answers</th><th>Failures</th></tr></thead><tbody>
         {{#upstreams}}<tr><td>{{address}}</td><td>{{state}}</td><td>{{rtt}}</td><td>{{share}}</td><td>{{failures}}</td></tr>{{/upstreams}}
         {{^upstreams}}<tr><td colspan="5" class="muted">Not forwarding.</td></tr>{{/upstreams}}</tbody></table></div>

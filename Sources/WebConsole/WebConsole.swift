@@ -22,6 +22,8 @@ public final class WebConsole: Sendable {
         /// Reads the vendor list (5 MB of text): called once, at the first devices page, so that
         /// the daemon's start does not wait for it.
         public var vendors: @Sendable () -> OUIVendors
+        /// The last transfer each secondary took of each zone.
+        public var secondaries: @Sendable () -> [(zone: String, secondary: String, serial: UInt32, at: Double)]
         public var started: Double
         public var now: @Sendable () -> Double
         public var pool: NIOThreadPool
@@ -29,13 +31,16 @@ public final class WebConsole: Sendable {
         public init(store: HostStore, origin: DomainName, snapshot: @escaping @Sendable () -> ZoneSnapshot,
                     publish: @escaping @Sendable () throws -> Void,
                     upstreams: @escaping @Sendable () -> [(address: String, up: Bool, rtt: Double?, answers: Int, failures: Int)],
-                    vendors: @escaping @Sendable () -> OUIVendors, started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool) {
+                    vendors: @escaping @Sendable () -> OUIVendors,
+                    secondaries: @escaping @Sendable () -> [(zone: String, secondary: String, serial: UInt32, at: Double)] = { [] },
+                    started: Double, now: @escaping @Sendable () -> Double, pool: NIOThreadPool) {
             self.store = store
             self.origin = origin
             self.snapshot = snapshot
             self.publish = publish
             self.upstreams = upstreams
             self.vendors = vendors
+            self.secondaries = secondaries
             self.started = started
             self.now = now
             self.pool = pool
@@ -257,8 +262,14 @@ public final class WebConsole: Sendable {
         let store = environment.store
         let devices = try await run { try store.hosts().filter { $0.mac != nil }.count }
         let uptime = Int(environment.now() - environment.started)
+        let secondaries = environment.secondaries().map { served -> [String: Any] in
+            let current = (try? DomainName(served.zone)).flatMap { snapshot.serial(of: $0) }
+            let state = current.map { $0 == served.serial ? "in sync" : "behind: the zone is at \($0)" } ?? "zone no longer served"
+            return ["zone": served.zone, "secondary": served.secondary, "serial": served.serial, "state": state,
+                    "at": DeviceRow.time(served.at)]
+        }
         let body = ConsoleTemplates.render("zones", [
-            "zones": zones, "upstreams": upstreamRows, "hosts": snapshot.hostCount, "devices": devices,
+            "zones": zones, "upstreams": upstreamRows, "secondaries": secondaries, "hosts": snapshot.hostCount, "devices": devices,
             "uptime": "\(uptime / 86400)d \(uptime % 86400 / 3600)h \(uptime % 3600 / 60)m",
         ])
         return .page(page("Zones", csrf: csrf, body: body))

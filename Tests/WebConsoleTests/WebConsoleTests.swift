@@ -60,7 +60,7 @@ import Testing
         let console: WebConsole
         var published = 0
 
-        init() throws {
+        init(secondaries: [(zone: String, secondary: String, serial: UInt32, at: Double)] = []) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("lannamed-console-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             store = try HostStore(path: directory.appendingPathComponent("db.sqlite").path)
@@ -68,7 +68,7 @@ import Testing
             let store = store
             let snapshot = ZoneSnapshot(config: ZoneConfig(origin: "lan."), hosts: [], state: ZoneState(serial: 7, generation: 1))
             console = WebConsole(.init(store: store, origin: try DomainName("lan."), snapshot: { snapshot }, publish: {},
-                                       upstreams: { [] }, vendors: { OUIVendors(text: "") }, started: 0, now: { 1000 }, pool: pool))
+                                       upstreams: { [] }, vendors: { OUIVendors(text: "") }, secondaries: { secondaries }, started: 0, now: { 1000 }, pool: pool))
             try WebConsole.setPassword("correct horse battery", in: store)
         }
 
@@ -132,6 +132,15 @@ import Testing
         // Signing out ends the session.
         #expect(await fixture.request("POST", "/console/logout", form: "csrf=\(csrf)", cookie: cookie).status == 303)
         #expect(await fixture.request("GET", "/console/devices", cookie: cookie).status == 303)
+    }
+
+    @Test func theZonesPageShowsWhichSerialEachSecondaryTook() async throws {
+        let fixture = try Fixture(secondaries: [(zone: "lan.", secondary: "198.51.100.53", serial: 7, at: 900),
+                                                (zone: "lan.", secondary: "198.51.100.54", serial: 5, at: 800)])
+        let (cookie, _) = try await fixture.signIn()
+        let page = await fixture.request("GET", "/console/zones", cookie: cookie)
+        #expect(page.body.contains("<td>lan.</td><td>198.51.100.53</td><td>7</td><td>in sync</td>"))
+        #expect(page.body.contains("<td>lan.</td><td>198.51.100.54</td><td>5</td><td>behind: the zone is at 7</td>"))
     }
 
     @Test func theDynamicDNSPageListsPlansAccountsAndThisMonthsUsage() async throws {

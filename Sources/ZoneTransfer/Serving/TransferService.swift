@@ -4,6 +4,7 @@ import DNSWire
 import LANZone
 import Logging
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// The messages that are not plain queries: zone transfer requests (AXFR, IXFR), NOTIFY, and
@@ -34,6 +35,20 @@ public final class TransferService: Sendable {
     /// Where transfers are built: off the event loops.
     let pool: NIOThreadPool
     let logger: Logger
+    /// Per zone and secondary, the last transfer served (for the console and the API); at most
+    /// 1,000 pairs are kept.
+    private let served = NIOLockedValueBox<[ServedKey: ServedTransfer]>([:])
+    private struct ServedKey: Hashable {
+        var zone: DomainName
+        var secondary: IPAddress
+    }
+
+    /// The last transfer each secondary took of each zone, by zone and secondary.
+    public var servedTransfers: [ServedTransfer] {
+        served.withLockedValue { Array($0.values) }.sorted {
+            ($0.zone.description, $0.secondary.description) < ($1.zone.description, $1.secondary.description)
+        }
+    }
 
     public init(snapshot: @escaping @Sendable () -> ZoneSnapshot,
                 respond: @escaping @Sendable ([UInt8], ZoneSnapshot, DNSTransport) -> [UInt8]?,
@@ -154,13 +169,21 @@ public final class TransferService: Sendable {
             return
         }
         let snapshot = snapshot()
-        let logger = logger, signer = auth
+        let logger = logger, signer = auth, served = served
         let client = remote.map(describe) ?? "?"
         pool.submit { state in
             guard state == .active else { return send([]) }
             switch TransferResponder.respond(to: query, snapshot: snapshot, journal: journal.journal) {
             case .stream(let messages, let kind):
                 Counter(label: "lannamed_zone_transfers_total", dimensions: [("kind", kind.metricName)]).increment()
+                if let serial = snapshot.serial(of: question.name) {
+                    let record = ServedTransfer(zone: question.name, secondary: remoteAddress, serial: serial,
+                                                at: signer.clock.now(), kind: kind.metricName)
+                    served.withLockedValue { table in
+                        if table.count >= 1_000 { table.removeAll() }
+                        table[ServedKey(zone: question.name, secondary: remoteAddress)] = record
+                    }
+                }
                 logger.info("zone transfer", metadata: ["zone": "\(question.name)", "client": "\(client)",
                                                        "serial": "\(snapshot.serial(of: question.name) ?? 0)",
                                                        "what": "\(kind)", "messages": "\(messages.count)"])

@@ -198,11 +198,18 @@ struct Runtime {
         }
         if let listen = httpListen {
             do {
+                // The last transfer each secondary took, for the console and the API.
+                let servedSecondaries: @Sendable () -> [(zone: String, secondary: String, serial: UInt32, at: Double)] = { [transfers] in
+                    (transfers?.servedTransfers ?? []).map {
+                        (zone: $0.zone.description, secondary: $0.secondary.description, serial: $0.serial, at: $0.at)
+                    }
+                }
                 let api = AdminAPI(.init(
                     store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
                     upstreams: { (gate.forwarder?.status() ?? []).map(apiUpstream) }, version: Lannamed.version,
                     started: clock.now(), now: { clock.now() }, pool: pool,
-                    configRecords: settings.hosted.map { (zone: $0.name, records: $0.records) }))
+                    configRecords: settings.hosted.map { (zone: $0.name, records: $0.records) },
+                    secondaries: servedSecondaries))
                 let console = WebConsole(.init(
                     store: store, origin: zoneConfig.origin, snapshot: { hub.current }, publish: { _ = try refresher.refresh() },
                     upstreams: {
@@ -214,7 +221,9 @@ struct Runtime {
                         let vendors = OUIVendors()
                         if vendors.isEmpty { logger.info("console: no \(OUIVendors.defaultPath) (apt install ieee-data): devices show no vendor") }
                         return vendors
-                    }, started: clock.now(), now: { clock.now() }, pool: pool))
+                    },
+                    secondaries: servedSecondaries,
+                    started: clock.now(), now: { clock.now() }, pool: pool))
                 let accounts = AccountPages(.init(store: store, now: { clock.now() }, pool: pool))
                 let made = try webService(settings.http, listen: listen, store: store, refresher: refresher, zones: hosted,
                                           metrics: exporter, api: api, console: console, accounts: accounts, clock: clock,

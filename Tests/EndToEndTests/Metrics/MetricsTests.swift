@@ -59,6 +59,14 @@ import Testing
         #expect((after["lannamed_lan_hosts"] ?? 0) >= 4)
         let serial = try #require(daemon.serial("lan."))
         #expect(after[#"lannamed_zone_serial{zone="lan."}"#] == Double(serial))
+        // The API's zones name the secondary that took the AXFR (this test, from loopback).
+        let made = daemon.command("admin", ["token", "create"])
+        let token = made.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        let zones = run("curl", ["-s", "-H", "Authorization: Bearer \(token)", "http://127.0.0.1:\(port)/api/v1/zones"]).stdout
+        let lan = (try? JSONSerialization.jsonObject(with: Data(zones.utf8)) as? [[String: Any]])?.first { $0["name"] as? String == "lan." }
+        let secondaries = lan?["secondaries"] as? [[String: Any]]
+        #expect(secondaries?.first?["address"] as? String == "127.0.0.1", "\(zones)")
+        #expect((secondaries?.first?["serial"] as? Int).map(UInt32.init) == serial)
         // `lannamed status` reads the same endpoint.
         let status = daemon.command("status", ["--url", "http://127.0.0.1:\(port)"])
         #expect(status.status == 0, "\(status)")

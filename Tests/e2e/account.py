@@ -12,31 +12,14 @@ per check; exits 1 on the first failure.
 import base64
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from browser import check, chrome, wait
+
 BASE, ACCOUNT, PASSWORD, HOST, DNS_PORT, SHOTS = sys.argv[1:7]
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what, flush=True)
-    if not condition:
-        raise SystemExit(1)
-
-
-def wait(condition, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def update(secret, address):
@@ -54,11 +37,7 @@ def dig(name):
                           capture_output=True, text=True, timeout=10).stdout.split()
 
 
-options = Options()
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1100"]:
-    options.add_argument(argument)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_page_load_timeout(20)
+driver = chrome(1100, 1100)
 try:
     driver.get(f"{BASE}/account")
     check("/account/login" in driver.current_url, "an unsigned visit goes to the sign-in page")

@@ -15,19 +15,12 @@ import subprocess
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+from browser import check, chrome, wait
 
 BASE, PASSWORD, DNS_PORT, SHOTS = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 SERVER_IP = "198.51.100.2"
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what, flush=True)
-    if not condition:
-        raise SystemExit(1)
 
 
 def checksum(data):
@@ -76,15 +69,6 @@ def dig(name):
     return out.split()
 
 
-def wait(condition, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def shot(driver, name):
     driver.save_screenshot(f"{SHOTS}/{name}.png")
 
@@ -97,11 +81,7 @@ for index, (mac, ip, name) in enumerate(devices):
     lease(0x5000 + index, mac, ip, name)
 check(wait(lambda: dig("hue-bridge.lan") == ["198.51.100.33"]), "leases sent on lo answer dig")
 
-options = Options()
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-    options.add_argument(argument)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_page_load_timeout(20)
+driver = chrome(1280, 900)
 try:
     start = time.monotonic()
     driver.get(f"{BASE}/console/devices")

@@ -154,7 +154,11 @@ import Testing
     }
 
     @Test func theServerMatchesItsOpenAPIDocument() throws {
-        let schemathesis = try E2E.require("schemathesis", package: "schemathesis (pip install schemathesis; scripts/deps --test)")
+        // On PATH, or where python3 puts the scripts of what pip installs (when PATH lacks it).
+        let scripts = run("python3", ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let schemathesis = try E2E.which("schemathesis") ?? E2E.which(scripts + "/schemathesis")
+            ?? E2E.require("schemathesis", package: "schemathesis (pip install schemathesis; scripts/deps --test)")
         let server = try Server()
         defer { server.cleanup() }
         let document = E2E.packageRoot.appendingPathComponent("openapi/lannamed.yaml").path

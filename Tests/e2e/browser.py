@@ -3,6 +3,7 @@ and headless Chromium through Debian's chromium-driver."""
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
@@ -14,12 +15,21 @@ def check(condition, what):
 
 
 def wait(condition, seconds=10.0):
+    """Polls `condition` until it holds; an element of a page that is being replaced (a form
+    just posted) counts as not yet."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():
+        if holds(condition):
             return True
         time.sleep(0.1)
-    return condition()
+    return holds(condition)
+
+
+def holds(condition):
+    try:
+        return bool(condition())
+    except (StaleElementReferenceException, NoSuchElementException, IndexError):
+        return False
 
 
 def chrome(width, height):

@@ -25,8 +25,7 @@ public final class AccountPages: Sendable {
 
     static let cookie = "lannamed_account"
     let environment: Environment
-    private let sessions = NIOLockedValueBox(ConsoleSessions())
-    private let limiter = NIOLockedValueBox(LoginLimiter())
+    private let gate = SignInGate(cookie: AccountPages.cookie, path: "/account")
 
     public init(_ environment: Environment) {
         self.environment = environment
@@ -46,15 +45,15 @@ public final class AccountPages: Sendable {
         case ("POST", "/account/login"): return await signIn(request, now: now)
         default: break
         }
-        let id = request.cookie(Self.cookie)
-        guard let session = sessions.withLockedValue({ $0.touch(id, now: now) }), let name = session.subject else {
+        let session: ConsoleSessions.Session
+        switch gate.session(request, now: now) {
+        case .valid(let valid): session = valid
+        case .none:
             return request.method == "GET" ? .redirect("/account/login") : .page(page("Sign in", error: "Please sign in again.", body: ""), status: 403)
+        case .forged:
+            return .page(page("Refused", error: "The form has expired; reload the page and try again.", body: ""), status: 403)
         }
-        if request.method == "POST" {
-            guard let token = request.form["csrf"], DynamicSecret.constantTimeEqual(Array(token.utf8), Array(session.csrf.utf8)) else {
-                return .page(page("Refused", error: "The form has expired; reload the page and try again.", body: ""), status: 403)
-            }
-        }
+        guard let name = session.subject else { return .redirect("/account/login") }
         do {
             switch (request.method, path) {
             case ("GET", "/account"): return try await overview(name, request, client: client, csrf: session.csrf, newSecret: nil, error: nil)
@@ -81,8 +80,7 @@ public final class AccountPages: Sendable {
                 try await run { try store.revokeDynamicToken(tokenID, now: now) }
                 return .redirect("/account")
             case ("POST", "/account/logout"):
-                sessions.withLockedValue { $0.close(id) }
-                return .redirect("/account/login", headers: [(name: "Set-Cookie", value: "\(Self.cookie)=; Path=/account; HttpOnly; SameSite=Strict; Max-Age=0")])
+                return .redirect("/account/login", headers: [(name: "Set-Cookie", value: gate.close(request))])
             default:
                 return .page(page("Not found", csrf: session.csrf, error: "There is no page \(path).", body: ""), status: 404)
             }
@@ -96,12 +94,7 @@ public final class AccountPages: Sendable {
     }
 
     private func signIn(_ request: ConsoleRequest, now: Double) async -> ConsoleResponse {
-        if let origin = request.header("Origin"), let host = request.header("Host"), !origin.hasSuffix("://" + host) {
-            return loginPage(error: "The form came from another site.", status: 403)
-        }
-        if let wait = limiter.withLockedValue({ $0.wait(for: request.client, now: now) }) {
-            return loginPage(error: "Too many failed attempts: try again in \(Int(wait.rounded(.up))) seconds.", status: 429)
-        }
+        if let refusal = gate.refusal(request, now: now) { return loginPage(error: refusal.message, status: refusal.status) }
         let form = request.form
         let name = (form["account"] ?? "").trimmingCharacters(in: .whitespaces), password = form["password"] ?? ""
         let store = environment.store
@@ -110,22 +103,17 @@ public final class AccountPages: Sendable {
             return Bcrypt.verify(password, hash: hash)
         }) ?? false
         guard verified, let view = try? await run({ try store.dynamicAccountView(name) }) else {
-            limiter.withLockedValue { $0.failed(request.client, now: now) }
+            gate.failed(request, now: now)
             return loginPage(error: "Wrong account or password.", status: 401)
         }
-        limiter.withLockedValue { $0.succeeded(request.client) }
-        let (id, _) = sessions.withLockedValue { $0.open(now: now, subject: view.account.name) }
-        var cookie = "\(Self.cookie)=\(id); Path=/account; HttpOnly; SameSite=Strict"
-        if request.secure { cookie += "; Secure" }
-        return .redirect("/account", headers: [(name: "Set-Cookie", value: cookie)])
+        return .redirect("/account", headers: [(name: "Set-Cookie", value: gate.open(request, now: now, subject: view.account.name))])
     }
 
     private func overview(_ name: String, _ request: ConsoleRequest, client: IPAddress, csrf: String, newSecret: String?,
                           error: String?, status: Int = 200) async throws -> ConsoleResponse {
         let store = environment.store, now = environment.now()
         guard let view = try await run({ try store.dynamicAccountView(name) }) else {
-            sessions.withLockedValue { $0.close(request.cookie(Self.cookie)) }
-            return .redirect("/account/login")
+            return .redirect("/account/login", headers: [(name: "Set-Cookie", value: gate.close(request))])
         }
         let expired = view.account.expires.map { $0 <= now } ?? false
         let state = view.account.suspended ? "suspended" : expired ? "expired" : "active"

@@ -52,8 +52,7 @@ public final class WebConsole: Sendable {
     static let cookie = "lannamed_session"
 
     let environment: Environment
-    private let sessions = NIOLockedValueBox(ConsoleSessions())
-    private let limiter = NIOLockedValueBox(LoginLimiter())
+    private let gate = SignInGate(cookie: WebConsole.cookie, path: "/console")
     /// The vendor list once read.
     private let vendors = NIOLockedValueBox<OUIVendors?>(nil)
     /// How often the event stream looks for a new serial, and how long one stream lasts (the
@@ -86,15 +85,13 @@ public final class WebConsole: Sendable {
         default:
             break
         }
-        let id = request.cookie(Self.cookie)
-        guard let session = sessions.withLockedValue({ $0.touch(id, now: now) }) else {
+        let session: ConsoleSessions.Session
+        switch gate.session(request, now: now) {
+        case .valid(let valid): session = valid
+        case .none:
             return request.method == "GET" ? .redirect("/console/login") : .page(page("Sign in", error: "Please sign in again.", body: ""), status: 403)
-        }
-        if request.method == "POST" {
-            // Every form carries the session's token; a page of another site cannot know it.
-            guard let token = request.form["csrf"], DynamicSecret.constantTimeEqual(Array(token.utf8), Array(session.csrf.utf8)) else {
-                return .page(page("Refused", error: "The form has expired; reload the page and try again.", body: ""), status: 403)
-            }
+        case .forged:
+            return .page(page("Refused", error: "The form has expired; reload the page and try again.", body: ""), status: 403)
         }
         do {
             switch (request.method, path) {
@@ -108,8 +105,7 @@ public final class WebConsole: Sendable {
             case ("GET", "/console/ddns"): return try await ddnsPage(csrf: session.csrf)
             case ("GET", "/console/events"): return events()
             case ("POST", "/console/logout"):
-                sessions.withLockedValue { $0.close(id) }
-                return .redirect("/console/login", headers: [(name: "Set-Cookie", value: clearCookie(request))])
+                return .redirect("/console/login", headers: [(name: "Set-Cookie", value: gate.close(request))])
             default:
                 return .page(page("Not found", csrf: session.csrf, error: "There is no page \(path).", body: ""), status: 404)
             }
@@ -128,13 +124,7 @@ public final class WebConsole: Sendable {
     }
 
     private func signIn(_ request: ConsoleRequest, now: Double) async -> ConsoleResponse {
-        // A sign-in form posted from another site (login CSRF) is refused.
-        if let origin = request.header("Origin"), let host = request.header("Host"), !origin.hasSuffix("://" + host) {
-            return await loginPage(error: "The form came from another site.", status: 403)
-        }
-        if let wait = limiter.withLockedValue({ $0.wait(for: request.client, now: now) }) {
-            return await loginPage(error: "Too many failed attempts: try again in \(Int(wait.rounded(.up))) seconds.", status: 429)
-        }
+        if let refusal = gate.refusal(request, now: now) { return await loginPage(error: refusal.message, status: refusal.status) }
         let store = environment.store
         let password = request.form["password"] ?? ""
         let verified: Bool
@@ -147,18 +137,10 @@ public final class WebConsole: Sendable {
             return await loginPage(error: "\(error)", status: 500)
         }
         guard verified else {
-            limiter.withLockedValue { $0.failed(request.client, now: now) }
+            gate.failed(request, now: now)
             return await loginPage(error: "Wrong password.", status: 401)
         }
-        limiter.withLockedValue { $0.succeeded(request.client) }
-        let (id, _) = sessions.withLockedValue { $0.open(now: now) }
-        var cookie = "\(Self.cookie)=\(id); Path=/console; HttpOnly; SameSite=Strict"
-        if request.secure { cookie += "; Secure" }
-        return .redirect("/console/devices", headers: [(name: "Set-Cookie", value: cookie)])
-    }
-
-    private func clearCookie(_ request: ConsoleRequest) -> String {
-        "\(Self.cookie)=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0" + (request.secure ? "; Secure" : "")
+        return .redirect("/console/devices", headers: [(name: "Set-Cookie", value: gate.open(request, now: now))])
     }
 
     // MARK: - Pages

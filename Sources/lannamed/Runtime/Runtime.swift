@@ -331,10 +331,8 @@ struct Runtime {
         let tls = http.tlsCertificate.flatMap { cert in
             http.tlsKey.map { WebServiceConfiguration.TLSFiles(certificateChain: cert, privateKey: $0) }
         }
-        // /metrics: loopback and this machine's networks unless the settings say who.
-        let admin = AccessList(http.adminAllow ?? (AccessList.loopback + InterfaceAddresses.prefixes().map {
-            AddressPrefix(address: $0.address, length: $0.length)
-        }))
+        // /metrics, the API and the console: loopback and this machine's networks unless the settings say who.
+        let admin = AccessList(http.adminAllow ?? localNetworks(InterfaceAddresses.prefixes()))
         let configuration = WebServiceConfiguration(host: listen.address.description, port: listen.port, tls: tls,
                                                     trustedProxies: http.trustedProxies, adminAccess: admin)
         return try WebService(configuration: configuration, eventLoopGroup: group, logger: logger,
@@ -363,6 +361,12 @@ struct Runtime {
             logger.info("dyndns2", metadata: ["request": "\(outcome.logLine)", "status": "\(outcome.http.status)"])
             return HTTPUpdateResponse(outcome.http)
         }
+    }
+
+    /// Loopback and the prefixes of these interfaces: who is "local" by default (the forwarder's
+    /// clients, the admin pages).
+    static func localNetworks(_ interfaces: [(address: IPAddress, length: Int)]) -> [AddressPrefix] {
+        AccessList.loopback + interfaces.map { AddressPrefix(address: $0.address, length: $0.length) }
     }
 
     /// An upstream's health as the API shows it.
@@ -500,9 +504,7 @@ struct Runtime {
     static func forwardingGate(_ settings: Settings, group: any EventLoopGroup, clock: ServerClock = .system,
                                logger: Logger) throws(ConfigError) -> ForwardingGate {
         let interfaces = InterfaceAddresses.prefixes()
-        let access = AccessList(settings.forwarding.allow ?? (AccessList.loopback + interfaces.map {
-            AddressPrefix(address: $0.address, length: $0.length)
-        }))
+        let access = AccessList(settings.forwarding.allow ?? localNetworks(interfaces))
         guard settings.forwarding.enabled else { return ForwardingGate(forwarder: nil, access: access) }
         let local = Set(interfaces.map(\.address))
         func isSelf(_ upstream: Upstream) -> Bool {
